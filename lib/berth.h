@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* libberth: the berth runtime's C API. It talks to each running container's berth-monitor directly
+ * (peer-to-peer sd-bus over $RUNDIR/<name>/monitor.sock, root only), like liblxc talks to its monitor.
+ * berthd is a polkit-gated D-Bus façade over exactly these calls.
+ *
+ * Conventions: functions return 0 (or a positive count) on success and a negative errno on failure;
+ * ret_* out-parameters are only written on success; *ret_error strings (when asked for) are malloc'd,
+ * human-readable, and name the file, line and key for configuration errors. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct berth berth;
+
+/* root: NULL uses $BERTH_ROOT if set, otherwise the installed paths (/var/lib/berth, /run/berth,
+ * /var/log/berth). With a root, everything lives under it: ROOT/containers, ROOT/run, ROOT/log. */
+int berth_new(const char *root, berth **ret);
+berth *berth_unref(berth *b);
+const char *berth_get_root(const berth *b);           /* NULL when using installed paths */
+const char *berth_get_containers_dir(const berth *b); /* definitions: <dir>/<name>/config */
+const char *berth_get_run_dir(const berth *b);        /* <dir>/<name>/monitor.sock */
+const char *berth_get_log_dir(const berth *b);        /* <dir>/<name>/... */
+/* The berth-monitor binary: $BERTH_MONITOR, else next to /proc/self/exe, else the installed one. */
+const char *berth_get_monitor_path(const berth *b);
+int berth_set_monitor_path(berth *b, const char *path);
+
+/* Container names: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
+bool berth_name_is_valid(const char *name);
+
+/* States, upper-case strings as LXC's. */
+typedef enum berth_state {
+        BERTH_STATE_STOPPED,
+        BERTH_STATE_STARTING,
+        BERTH_STATE_RUNNING,
+        BERTH_STATE_STOPPING,
+        BERTH_STATE_ABORTING,
+        BERTH_STATE_FREEZING,
+        BERTH_STATE_FROZEN,
+        _BERTH_STATE_MAX,
+} berth_state;
+const char *berth_state_to_string(berth_state s);
+int berth_state_from_string(const char *s);
+
+/* ---- definitions (on disk) ---- */
+
+/* Validate config_text fully (all errors at once, in *ret_error, one per line) and store it as the
+ * container's definition with its creator uid. -EEXIST if defined, -EINVAL bad name or config.
+ * Nothing is left on disk on failure. */
+int berth_container_define(berth *b, const char *name, const char *config_text, uid_t owner, char **ret_error);
+/* Remove the definition (and the rootfs only if it is the default one inside the container directory).
+ * -EBUSY if running, -ENOENT if unknown. */
+int berth_container_undefine(berth *b, const char *name);
+/* Sorted names of defined containers. */
+int berth_container_list(berth *b, char ***ret_names);
+bool berth_container_exists(berth *b, const char *name);
+int berth_container_get_owner(berth *b, const char *name, uid_t *ret_uid);
+/* The stored configuration text. */
+int berth_container_get_config_text(berth *b, const char *name, char **ret_text);
+/* The default rootfs directory of a container: <containers>/<name>/rootfs. */
+int berth_container_default_rootfs(berth *b, const char *name, char **ret_path);
+/* Build a busybox rootfs (host busybox-static, init that prints to its console) at path. */
+int berth_template_busybox(const char *rootfs_path, char **ret_error);
+
+/* ---- running containers (through the monitor) ---- */
+
+/* Start and wait until RUNNING; on failure *ret_error has the reason (the monitor log's tail). */
+int berth_container_start(berth *b, const char *name, char **ret_error);
+/* Non-blocking start for event loops: spawns the detached monitor and returns an fd that becomes
+ * readable (EOF) when the container is RUNNING or has failed; then call berth_container_start_finish(). */
+int berth_container_start_async(berth *b, const char *name, int *ret_ready_fd);
+int berth_container_start_finish(berth *b, const char *name, int ready_fd, pid_t *ret_init_pid,
+                                 char **ret_error);
+/* Stop with lxc.signal.stop and wait until STOPPED. Not running → -ENOTCONN. */
+int berth_container_stop(berth *b, const char *name);
+/* STOPPED when no monitor answers. */
+int berth_container_get_state(berth *b, const char *name, berth_state *ret_state, pid_t *ret_init_pid);
+/* 0 when no ring buffer. */
+int berth_container_get_console_buffer_size(berth *b, const char *name, uint64_t *ret_size);
+
+enum {
+        BERTH_CONSOLE_LOG_CONSUME = 1 << 0, /* LXC behaviour: what is returned is removed */
+        BERTH_CONSOLE_LOG_CLEAR = 1 << 1,   /* empty the buffer after reading */
+};
+/* Non-destructive by default. max_bytes 0 = everything. -ENODATA when no ring buffer is configured. */
+int berth_console_log_read(berth *b, const char *name, uint64_t max_bytes, unsigned flags, void **ret_data,
+                           size_t *ret_len);
+int berth_console_log_clear(berth *b, const char *name);
+
+/* A new peer-to-peer connection to a container's monitor (for callers with their own event loop:
+ * attach it and use interface org.berth1.Monitor at /org/berth1/monitor, see lib/monitor/README.md).
+ * -ENOTCONN when not running. */
+int berth_monitor_open(berth *b, const char *name, sd_bus **ret);
+
+/* ---- discovery ---- */
+
+/* Extensions that really work on this host (kernel and build checked). NULL-terminated, static. */
+const char *const *berth_api_extensions(void);
+bool berth_has_api_extension(const char *extension);
+bool berth_config_item_is_supported(const char *key);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The LXC configuration language: parse, set, get, clear. One table of keys (config-keys.c) drives all
+ * of it. The parsed form below is what the runtime reads; GetConfigItem answers from the same table. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/macro.h"
+
+#define BERTH_CONSOLE_BUFFER_AUTO (128U * 1024U)
+
+typedef enum BerthMountAutoFlags {
+        BERTH_MOUNT_AUTO_PROC = 1 << 0,       /* proc, proc:mixed */
+        BERTH_MOUNT_AUTO_PROC_RW = 1 << 1,    /* proc:rw */
+        BERTH_MOUNT_AUTO_SYS_RO = 1 << 2,     /* sys, sys:ro, sys:mixed */
+        BERTH_MOUNT_AUTO_SYS_RW = 1 << 3,     /* sys:rw */
+        BERTH_MOUNT_AUTO_CGROUP2 = 1 << 4,    /* cgroup2 (also cgroup:* forms map here: we are v2 only) */
+        BERTH_MOUNT_AUTO_CGROUP2_RO = 1 << 5, /* cgroup2:ro, cgroup:ro */
+        BERTH_MOUNT_AUTO_CGROUP2_FORCE = 1 << 6,
+} BerthMountAutoFlags;
+
+typedef struct BerthMountEntry {
+        char *source;
+        char *target;   /* as written; relative targets are relative to the rootfs */
+        char *fstype;   /* "none" for binds */
+        char *options;  /* the full option string, as written */
+        unsigned long flags;      /* MS_* parsed from options (MS_BIND, MS_REC, MS_RDONLY, ...) */
+        char *data;               /* options the kernel takes as data, comma-joined, or NULL */
+        bool create_dir, create_file, optional;
+} BerthMountEntry;
+
+typedef enum BerthNetType {
+        BERTH_NET_UNSET = 0,
+        BERTH_NET_EMPTY, /* new net namespace with only lo */
+        BERTH_NET_NONE,  /* share the host's network namespace */
+        _BERTH_NET_TYPE_MAX,
+} BerthNetType;
+
+typedef struct BerthNetDev {
+        unsigned index; /* N of lxc.net.N */
+        BerthNetType type;
+} BerthNetDev;
+
+typedef struct BerthConfig {
+        char *uts_name;
+        char *rootfs_path;   /* directory; NULL = the container directory's "rootfs" */
+        char *init_cmd;      /* as written; split with berth_config_init_argv() */
+        char *init_cwd;
+        char **environment;  /* "VAR=value" entries (a bare "VAR" is resolved from the host at set time) */
+        unsigned mount_auto; /* BerthMountAutoFlags */
+        BerthMountEntry *mount_entries;
+        size_t n_mount_entries;
+        int autodev;         /* default 1 */
+        unsigned tty_max, pty_max;
+        uint64_t console_buffer_size; /* 0 = no ring buffer; always a power of two >= page size */
+        uint64_t console_size;        /* log file cap, 0 = unlimited */
+        char *console_logfile;
+        bool console_rotate;
+        char *log_file;
+        int log_level;       /* syslog level, -1 = unset */
+        BerthNetDev *netdevs;
+        size_t n_netdevs;
+        int signal_halt, signal_reboot, signal_stop; /* 0 = unset (defaults: SIGPWR, SIGINT, SIGKILL) */
+        char *arch;
+        unsigned long personality; /* from lxc.arch, 0xffffffff = unset */
+        char **includes;           /* lxc.include values seen, for get */
+} BerthConfig;
+
+/* Diagnostics collected while parsing: every problem, not only the first. Each entry reads
+ * "file:line: key: reason" (file and line omitted when setting items directly). */
+typedef struct BerthConfigDiag {
+        char **errors;
+        char **notices;  /* e.g. "lxc.console.buffer.size rounded up to 65536" */
+} BerthConfigDiag;
+void berth_config_diag_done(BerthConfigDiag *d);
+
+int berth_config_new(BerthConfig **ret);
+BerthConfig *berth_config_free(BerthConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BerthConfig *, berth_config_free);
+
+/* Parse text (from "filename", used in messages) into c. Returns 0, or -EINVAL if diag->errors got
+ * entries (c may then be partially filled: callers discard it). lxc.include is followed relative to the
+ * including file's directory; include_depth guards loops. */
+int berth_config_load_string(BerthConfig *c, const char *text, const char *filename, BerthConfigDiag *diag);
+int berth_config_load_file(BerthConfig *c, const char *path, BerthConfigDiag *diag);
+
+/* Single items. set with an empty value clears (whole list for list keys). On error, *ret_error (if
+ * non-NULL) gets "key: reason". -ENOENT unknown key, -EOPNOTSUPP real LXC key berth lacks, -EINVAL bad
+ * value, -ERANGE number out of range. */
+int berth_config_set_item(BerthConfig *c, const char *key, const char *value, char **ret_error);
+int berth_config_get_item(const BerthConfig *c, const char *key, char **ret_value);
+int berth_config_clear_item(BerthConfig *c, const char *key);
+
+/* True for keys in the table, and well-formed parametrised keys (lxc.net.0.type, lxc.cgroup2.memory.max)
+ * whose family exists. */
+bool berth_config_item_is_supported(const char *key);
+/* True for keys that run or expose host things (design.md §4): need org.berth1.configure-host. */
+bool berth_config_key_is_host(const char *key);
+/* The closest known key to a misspelt one, or NULL. */
+const char *berth_config_suggest_key(const char *key);
+/* Every top-level key berth implements (static strings, NULL-terminated). */
+const char *const *berth_config_list_keys(void);
+
+/* Split lxc.init.cmd (shell-like quoting; default "/sbin/init"). */
+int berth_config_init_argv(const BerthConfig *c, char ***ret_argv);
+
+/* Serialise back to LXC text (every set key, in table order). */
+int berth_config_to_string(const BerthConfig *c, char **ret);
+
+/* "auto" = 128 KiB; plain bytes; K/KB/KiB, M/MB/MiB, G/GB/GiB (1024-based, case-insensitive). */
+int berth_parse_size(const char *s, uint64_t *ret);
+/* Round to >= page size and a power of two; *ret_changed tells whether it was changed. */
+uint64_t berth_round_buffer_size(uint64_t v, bool *ret_changed);
+/* kill(1) names ("SIGKILL", "KILL", "kill"), "SIGRTMIN+n", "SIGRTMAX-n" or numbers. */
+int berth_parse_signal(const char *s);
