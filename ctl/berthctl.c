@@ -1,1 +1,867 @@
-int main(void) { return 1; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* berthctl: the command-line client of berthd, over the D-Bus system bus (or a remote one through
+ * sd-bus's SSH transport). It holds no logic of its own: every verb is one or a few method calls, and
+ * every error is berthd's message, printed verbatim. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "berth-build.h"
+#include "polkit-agent.h"
+#include "service/errors.h"
+#include "util/fd-util.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+#include "util/strv.h"
+
+#define BERTH_BUS_NAME "org.berth1"
+#define BERTH_MANAGER_PATH "/org/berth1"
+#define BERTH_MANAGER_IFACE "org.berth1.Manager"
+#define BERTH_CONTAINER_IFACE "org.berth1.Container"
+
+/* busctl's and systemctl's default; Start replies only once the container is RUNNING, and Stop once it is
+ * STOPPED and cleaned up, so those two get more time. */
+#define CALL_TIMEOUT_USEC (25ULL * 1000000ULL)
+#define LONG_CALL_TIMEOUT_USEC (120ULL * 1000000ULL)
+
+/* Exit codes, documented in --help. 4 and 5 are systemctl's EXIT_NOPERMISSION and
+ * EXIT_PROGRAM_NOT_INSTALLED ("unit not found"), so scripts can treat both tools alike. */
+enum {
+        EXIT_USAGE = 2,
+        EXIT_NOPERMISSION = 4,
+        EXIT_NOSUCHCONTAINER = 5,
+};
+
+/* Verb-specific options, so a misplaced one is an error instead of being silently ignored. */
+enum {
+        OPT_JSON = 1 << 0,
+        OPT_CREATE = 1 << 1,
+        OPT_CONSOLE_LOG = 1 << 2,
+};
+
+static bool arg_ask_password = true;
+static bool arg_quiet = false;
+static bool arg_json = false;
+static const char *arg_host = NULL;
+static const char *arg_address = NULL;
+static const char *arg_config = NULL;
+static const char *arg_template = NULL;
+static bool arg_clear = false;
+static bool arg_consume = false;
+static uint64_t arg_max = 0;
+static unsigned arg_verb_opts = 0;
+
+static int fail(int error, const char *fmt, ...) _printf_(2, 3);
+static int fail(int error, const char *fmt, ...) {
+        va_list ap;
+
+        fputs("berthctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        if (error != 0)
+                fprintf(stderr, ": %s", strerror(abs(error)));
+        fputc('\n', stderr);
+        return EXIT_FAILURE;
+}
+
+/* Print a failed call and pick the exit code. A D-Bus error is shown as berthd (or the bus) worded it. */
+static int fail_call(const sd_bus_error *error, int r, const char *what) {
+        if (!sd_bus_error_is_set(error))
+                return fail(r, "Failed to %s", what);
+
+        /* "System.Error.*" is a bare errno (a connection failure here, or an unmapped errno from berthd):
+         * its message is only strerror(), so say what failed. */
+        if (startswith(error->name, "System.Error."))
+                fprintf(stderr, "berthctl: Failed to %s: %s\n", what, error->message ?: error->name);
+        else
+                fprintf(stderr, "berthctl: %s\n", error->message ?: error->name);
+
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) ||
+            sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                return EXIT_NOPERMISSION;
+        if (sd_bus_error_has_name(error, BERTH_ERROR_NO_SUCH_CONTAINER))
+                return EXIT_NOSUCHCONTAINER;
+        return EXIT_FAILURE;
+}
+
+static int connect_bus(sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (arg_host)
+                r = sd_bus_open_system_remote(&bus, arg_host);
+        else if (arg_address) {
+                r = sd_bus_new(&bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(bus, arg_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(bus);
+        } else
+                r = sd_bus_open_system(&bus); /* honours $DBUS_SYSTEM_BUS_ADDRESS */
+        if (r < 0)
+                return fail(r, "Failed to connect to %s", arg_host ?: arg_address ?: "the system bus");
+
+        /* Like systemctl: allow polkit to ask unless told not to. A tty agent is only spawned for the
+         * local bus (see polkit_agent_open()), but a graphical agent may answer even without a tty. */
+        r = sd_bus_set_allow_interactive_authorization(bus, arg_ask_password);
+        if (r < 0)
+                return fail(r, "Failed to set the interactive authorization flag");
+
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* An agent on the local machine can only answer for the local system bus. */
+static void agent_open_if_enabled(void) {
+        if (!arg_ask_password || arg_host || arg_address)
+                return;
+        (void) polkit_agent_open();
+}
+
+static int new_call(sd_bus *bus, const char *path, const char *iface, const char *member, sd_bus_message **ret) {
+        return sd_bus_message_new_method_call(bus, ret, BERTH_BUS_NAME, path, iface, member);
+}
+
+static int append_empty_options(sd_bus_message *m) {
+        return sd_bus_message_append(m, "a{sv}", 0);
+}
+
+/* Resolve a container name to its object path through GetContainer, so an unknown name gets berthd's
+ * NoSuchContainer error rather than a generic UnknownObject. Returns 0 or, having printed why, an exit
+ * code. */
+static int get_container_path(sd_bus *bus, const char *name, char **ret_path) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "GetContainer", &error,
+                               &reply, "s", name);
+        if (r < 0)
+                return fail_call(&error, r, "look up the container");
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return fail(r, "Failed to parse the GetContainer reply");
+
+        char *p = strdup(path);
+        if (!p)
+                return fail(ENOMEM, "Failed to look up the container");
+        *ret_path = p;
+        return 0;
+}
+
+/* Call a no-argument-but-options method on a container object. */
+static int call_container_method(sd_bus *bus, const char *name, const char *member, const char *what,
+                                 uint64_t timeout) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = get_container_path(bus, name, &path);
+        if (r != 0)
+                return r;
+
+        agent_open_if_enabled();
+
+        r = new_call(bus, path, BERTH_CONTAINER_IFACE, member, &m);
+        if (r >= 0)
+                r = append_empty_options(m);
+        if (r < 0)
+                return fail(r, "Failed to build the %s call", member);
+
+        r = sd_bus_call(bus, m, timeout, &error, &reply);
+        if (r < 0)
+                return fail_call(&error, r, what);
+        return EXIT_SUCCESS;
+}
+
+/* ---- value printing (status) ---- */
+
+static int print_value(sd_bus_message *m, FILE *f);
+
+static int print_container_contents(sd_bus_message *m, FILE *f, char type, const char *contents) {
+        const char *sep = type == SD_BUS_TYPE_DICT_ENTRY ? "=" : type == SD_BUS_TYPE_STRUCT ? ", " : " ";
+        bool first = true;
+        int r;
+
+        r = sd_bus_message_enter_container(m, type, contents);
+        if (r < 0)
+                return r;
+        if (type == SD_BUS_TYPE_STRUCT)
+                fputc('(', f);
+        for (;;) {
+                r = sd_bus_message_at_end(m, false);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        break;
+                if (!first)
+                        fputs(sep, f);
+                first = false;
+                r = print_value(m, f);
+                if (r < 0)
+                        return r;
+        }
+        if (type == SD_BUS_TYPE_STRUCT)
+                fputc(')', f);
+        return sd_bus_message_exit_container(m);
+}
+
+/* Print any one value in a human form: basic types as they are, arrays space-separated, structs in
+ * parentheses, dict entries as key=value. Byte arrays are summarized, they are not text. */
+static int print_value(sd_bus_message *m, FILE *f) {
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -EBADMSG;
+
+        if (type == SD_BUS_TYPE_ARRAY && streq(contents, "y")) {
+                const void *p;
+                size_t n;
+                r = sd_bus_message_read_array(m, 'y', &p, &n);
+                if (r < 0)
+                        return r;
+                fprintf(f, "[%zu bytes]", n);
+                return 0;
+        }
+        if (type == SD_BUS_TYPE_ARRAY || type == SD_BUS_TYPE_STRUCT || type == SD_BUS_TYPE_DICT_ENTRY ||
+            type == SD_BUS_TYPE_VARIANT)
+                return print_container_contents(m, f, type, contents);
+
+        union {
+                uint8_t y;
+                int b;
+                int16_t n;
+                uint16_t q;
+                int32_t i;
+                uint32_t u;
+                int64_t x;
+                uint64_t t;
+                double d;
+                const char *s;
+                int h;
+        } v;
+        r = sd_bus_message_read_basic(m, type, &v);
+        if (r < 0)
+                return r;
+        switch (type) {
+        case SD_BUS_TYPE_BYTE:
+                fprintf(f, "%u", v.y);
+                break;
+        case SD_BUS_TYPE_BOOLEAN:
+                fputs(v.b ? "yes" : "no", f);
+                break;
+        case SD_BUS_TYPE_INT16:
+                fprintf(f, "%" PRIi16, v.n);
+                break;
+        case SD_BUS_TYPE_UINT16:
+                fprintf(f, "%" PRIu16, v.q);
+                break;
+        case SD_BUS_TYPE_INT32:
+                fprintf(f, "%" PRIi32, v.i);
+                break;
+        case SD_BUS_TYPE_UINT32:
+                fprintf(f, "%" PRIu32, v.u);
+                break;
+        case SD_BUS_TYPE_INT64:
+                fprintf(f, "%" PRIi64, v.x);
+                break;
+        case SD_BUS_TYPE_UINT64:
+                fprintf(f, "%" PRIu64, v.t);
+                break;
+        case SD_BUS_TYPE_DOUBLE:
+                fprintf(f, "%g", v.d);
+                break;
+        case SD_BUS_TYPE_UNIX_FD:
+                fprintf(f, "fd %d", v.h);
+                break;
+        default: /* s, o, g */
+                fputs(v.s, f);
+        }
+        return 0;
+}
+
+/* ---- JSON (list --json) ---- */
+
+static void json_string(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(f, "\\%c", *p);
+                else if (*p == '\n')
+                        fputs("\\n", f);
+                else if (*p < 0x20)
+                        fprintf(f, "\\u%04x", *p);
+                else
+                        fputc(*p, f);
+        }
+        fputc('"', f);
+}
+
+/* ---- verbs ---- */
+
+typedef struct ContainerRow {
+        char *name;
+        char *state;
+        char *path;
+        uint32_t init_pid;
+        uint32_t owner;
+        bool have_owner;
+} ContainerRow;
+
+static void rows_free(ContainerRow *rows, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(rows[i].name);
+                free(rows[i].state);
+                free(rows[i].path);
+        }
+        free(rows);
+}
+
+/* InitPid and Owner from one GetAll; other properties are skipped. */
+static int fetch_row_details(sd_bus *bus, ContainerRow *row) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, BERTH_BUS_NAME, row->path, "org.freedesktop.DBus.Properties", "GetAll", &error,
+                               &reply, "s", BERTH_CONTAINER_IFACE);
+        if (r < 0)
+                return r; /* e.g. destroyed meanwhile: the row keeps its list data */
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "InitPid"))
+                        r = sd_bus_message_read(reply, "v", "u", &row->init_pid);
+                else if (streq(key, "Owner")) {
+                        r = sd_bus_message_read(reply, "v", "u", &row->owner);
+                        row->have_owner = r >= 0;
+                } else
+                        r = sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+static void format_owner(const ContainerRow *row, char *buf, size_t size) {
+        if (!row->have_owner) {
+                snprintf(buf, size, "-");
+                return;
+        }
+        /* User names only mean something for the local machine's accounts. */
+        struct passwd *pw = arg_host ? NULL : getpwuid(row->owner);
+        if (pw)
+                snprintf(buf, size, "%s", pw->pw_name);
+        else
+                snprintf(buf, size, "%" PRIu32, row->owner);
+}
+
+static int verb_list(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        ContainerRow *rows = NULL;
+        size_t n = 0;
+        int r, ret = EXIT_SUCCESS;
+
+        r = new_call(bus, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "ListContainers", &m);
+        if (r >= 0)
+                r = append_empty_options(m);
+        if (r < 0)
+                return fail(r, "Failed to build the ListContainers call");
+        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+        if (r < 0)
+                return fail_call(&error, r, "list containers");
+
+        r = sd_bus_message_enter_container(reply, 'a', "(sso)");
+        if (r < 0)
+                goto parse_error;
+        for (;;) {
+                const char *name, *state, *path;
+                r = sd_bus_message_read(reply, "(sso)", &name, &state, &path);
+                if (r < 0)
+                        goto parse_error;
+                if (r == 0)
+                        break;
+                ContainerRow *nr = reallocarray(rows, n + 1, sizeof *rows);
+                if (!nr) {
+                        ret = fail(ENOMEM, "Failed to list containers");
+                        goto finish;
+                }
+                rows = nr;
+                rows[n] = (ContainerRow) { .name = strdup(name), .state = strdup(state), .path = strdup(path) };
+                n++;
+                if (!rows[n - 1].name || !rows[n - 1].state || !rows[n - 1].path) {
+                        ret = fail(ENOMEM, "Failed to list containers");
+                        goto finish;
+                }
+        }
+
+        for (size_t i = 0; i < n; i++)
+                (void) fetch_row_details(bus, &rows[i]);
+
+        if (arg_json) {
+                fputc('[', stdout);
+                for (size_t i = 0; i < n; i++) {
+                        fputs(i > 0 ? ",{\"name\":" : "{\"name\":", stdout);
+                        json_string(stdout, rows[i].name);
+                        fputs(",\"state\":", stdout);
+                        json_string(stdout, rows[i].state);
+                        printf(",\"init_pid\":%" PRIu32 ",\"owner\":", rows[i].init_pid);
+                        if (rows[i].have_owner)
+                                printf("%" PRIu32, rows[i].owner);
+                        else
+                                fputs("null", stdout);
+                        fputs(",\"path\":", stdout);
+                        json_string(stdout, rows[i].path);
+                        fputc('}', stdout);
+                }
+                fputs("]\n", stdout);
+                goto finish;
+        }
+
+        int w_name = 4, w_state = 5, w_pid = 8;
+        for (size_t i = 0; i < n; i++) {
+                w_name = MAX(w_name, (int) strlen(rows[i].name));
+                w_state = MAX(w_state, (int) strlen(rows[i].state));
+        }
+        if (!arg_quiet && n > 0)
+                printf("%-*s %-*s %-*s %s\n", w_name, "NAME", w_state, "STATE", w_pid, "INIT-PID", "OWNER");
+        for (size_t i = 0; i < n; i++) {
+                char pid[16], owner[64];
+                if (rows[i].init_pid > 0)
+                        snprintf(pid, sizeof pid, "%" PRIu32, rows[i].init_pid);
+                else
+                        snprintf(pid, sizeof pid, "-");
+                format_owner(&rows[i], owner, sizeof owner);
+                printf("%-*s %-*s %-*s %s\n", w_name, rows[i].name, w_state, rows[i].state, w_pid, pid, owner);
+        }
+        if (!arg_quiet) {
+                if (n == 0)
+                        printf("No containers.\n");
+                else
+                        printf("\n%zu container%s listed.\n", n, n == 1 ? "" : "s");
+        }
+        goto finish;
+
+parse_error:
+        ret = fail(r, "Failed to parse the ListContainers reply");
+finish:
+        rows_free(rows, n);
+        return ret;
+}
+
+static int verb_status(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = get_container_path(bus, args[0], &path);
+        if (r != 0)
+                return r;
+
+        r = sd_bus_call_method(bus, BERTH_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
+                               &reply, "s", BERTH_CONTAINER_IFACE);
+        if (r < 0)
+                return fail_call(&error, r, "get the container's properties");
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        break;
+                printf("%20s: ", key);
+                r = print_value(reply, stdout);
+                fputc('\n', stdout);
+                if (r < 0)
+                        break;
+                r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0)
+                return fail(r, "Failed to parse the container's properties");
+        return EXIT_SUCCESS;
+}
+
+static int verb_create(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (arg_config) {
+                const char *p = streq(arg_config, "-") ? "/dev/stdin" : arg_config;
+                size_t size;
+                r = read_full_file(p, &text, &size);
+                if (r < 0)
+                        return fail(r, "Failed to read %s", arg_config);
+                if (strlen(text) != size)
+                        return fail(0, "%s contains a NUL byte, it is not a configuration file", arg_config);
+        } else {
+                /* The template provides the rootfs; the busybox one's init announces itself on the
+                 * console, so keep a console ring buffer for `berthctl console-log` to show it. */
+                if (asprintf(&text,
+                             "# Created by berthctl create --template %s\n"
+                             "lxc.console.buffer.size = auto\n",
+                             arg_template) < 0)
+                        return fail(ENOMEM, "Failed to create the container");
+        }
+
+        agent_open_if_enabled();
+
+        r = new_call(bus, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "CreateContainer", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", args[0], text);
+        if (r >= 0) {
+                if (arg_template)
+                        r = sd_bus_message_append(m, "a{sv}", 1, "template", "s", arg_template);
+                else
+                        r = append_empty_options(m);
+        }
+        if (r < 0)
+                return fail(r, "Failed to build the CreateContainer call");
+
+        /* Building a rootfs from a template takes a moment, give it the long timeout. */
+        r = sd_bus_call(bus, m, LONG_CALL_TIMEOUT_USEC, &error, &reply);
+        if (r < 0)
+                return fail_call(&error, r, "create the container");
+        return EXIT_SUCCESS;
+}
+
+static int verb_destroy(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        agent_open_if_enabled();
+
+        r = new_call(bus, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "DestroyContainer", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", args[0]);
+        if (r >= 0)
+                r = append_empty_options(m);
+        if (r < 0)
+                return fail(r, "Failed to build the DestroyContainer call");
+
+        r = sd_bus_call(bus, m, LONG_CALL_TIMEOUT_USEC, &error, &reply);
+        if (r < 0)
+                return fail_call(&error, r, "destroy the container");
+        return EXIT_SUCCESS;
+}
+
+static int verb_start(sd_bus *bus, char **args) {
+        return call_container_method(bus, args[0], "Start", "start the container", LONG_CALL_TIMEOUT_USEC);
+}
+
+static int verb_stop(sd_bus *bus, char **args) {
+        return call_container_method(bus, args[0], "Stop", "stop the container", LONG_CALL_TIMEOUT_USEC);
+}
+
+static int verb_console_log(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const void *data;
+        size_t size;
+        int r;
+
+        r = get_container_path(bus, args[0], &path);
+        if (r != 0)
+                return r;
+
+        agent_open_if_enabled();
+
+        r = new_call(bus, path, BERTH_CONTAINER_IFACE, "ReadConsoleLog", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "t", arg_max);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "a{sv}", 2, "clear", "b", (int) arg_clear, "consume", "b",
+                                          (int) arg_consume);
+        if (r < 0)
+                return fail(r, "Failed to build the ReadConsoleLog call");
+
+        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+        if (r < 0)
+                return fail_call(&error, r, "read the console log");
+        r = sd_bus_message_read_array(reply, 'y', &data, &size);
+        if (r < 0)
+                return fail(r, "Failed to parse the ReadConsoleLog reply");
+
+        /* Raw bytes: a console log is whatever the container wrote, escape sequences included. */
+        r = loop_write(STDOUT_FILENO, data, size);
+        if (r < 0)
+                return fail(r, "Failed to write the console log");
+        return EXIT_SUCCESS;
+}
+
+static int verb_extensions(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = sd_bus_get_property_strv(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "ApiExtensions",
+                                     &error, &l);
+        if (r < 0)
+                return fail_call(&error, r, "get the API extensions");
+        STRV_FOREACH(s, l)
+                puts(*s);
+        return EXIT_SUCCESS;
+}
+
+static int verb_is_supported(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r, b;
+
+        r = sd_bus_call_method(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "ConfigItemIsSupported",
+                               &error, &reply, "s", args[0]);
+        if (r < 0)
+                return fail_call(&error, r, "query the configuration key");
+        r = sd_bus_message_read(reply, "b", &b);
+        if (r < 0)
+                return fail(r, "Failed to parse the ConfigItemIsSupported reply");
+        if (!arg_quiet)
+                puts(b ? "yes" : "no");
+        return b ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static void help(void) {
+        printf("berthctl [OPTIONS...] COMMAND ...\n\n"
+               "Control berth system containers through berthd on the D-Bus system bus.\n\n"
+               "Commands:\n"
+               "  list [--json]                 List containers (NAME STATE INIT-PID OWNER)\n"
+               "  status NAME                   Show all properties of a container\n"
+               "  create NAME --config FILE     Define a container from an LXC-format config file\n"
+               "                                (FILE '-' reads standard input)\n"
+               "  create NAME --template busybox [--config FILE]\n"
+               "                                Define a container with a rootfs built by a template\n"
+               "                                (with a console ring buffer, unless --config is given)\n"
+               "  destroy NAME                  Remove a stopped container's definition\n"
+               "  start NAME                    Start a container, return once it is RUNNING\n"
+               "  stop NAME                     Stop a container, return once it is STOPPED\n"
+               "  console-log NAME [--clear] [--consume] [--max BYTES]\n"
+               "                                Write the console ring buffer to stdout (raw);\n"
+               "                                --clear empties it after reading, --consume removes\n"
+               "                                what was read (LXC behaviour)\n"
+               "  extensions                    List the API extensions berthd supports here\n"
+               "  is-supported KEY              Print whether a config key is supported (exit 0/1)\n"
+               "  help                          Show this help\n\n"
+               "Options:\n"
+               "  -h --help                     Show this help\n"
+               "     --version                  Show the version\n"
+               "  -q --quiet                    No table header/footer, no yes/no output\n"
+               "     --no-ask-password          Do not ask for a password for polkit authorization\n"
+               "  -H --host=[USER@]HOST         Operate on a remote host (over SSH)\n"
+               "     --address=ADDRESS          Connect to this D-Bus address instead of the system bus\n"
+               "                                ($DBUS_SYSTEM_BUS_ADDRESS is honoured too)\n\n"
+               "Exit status:\n"
+               "  0 success   1 failure (or is-supported: no)   2 bad usage\n"
+               "  4 not authorized (AccessDenied, InteractiveAuthorizationRequired)\n"
+               "  5 no such container\n");
+}
+
+typedef struct Verb {
+        const char *name;
+        unsigned n_args; /* exact number of arguments after the verb */
+        unsigned opts;   /* verb-specific options it accepts */
+        bool needs_bus;
+        int (*run)(sd_bus *bus, char **args);
+} Verb;
+
+static int verb_help(sd_bus *bus, char **args) {
+        help();
+        return EXIT_SUCCESS;
+}
+
+static const Verb verbs[] = {
+        { "list", 0, OPT_JSON, true, verb_list },
+        { "status", 1, 0, true, verb_status },
+        { "create", 1, OPT_CREATE, true, verb_create },
+        { "destroy", 1, 0, true, verb_destroy },
+        { "start", 1, 0, true, verb_start },
+        { "stop", 1, 0, true, verb_stop },
+        { "console-log", 1, OPT_CONSOLE_LOG, true, verb_console_log },
+        { "extensions", 0, 0, true, verb_extensions },
+        { "is-supported", 1, 0, true, verb_is_supported },
+        { "help", 0, 0, false, verb_help },
+};
+
+static int parse_size(const char *s, uint64_t *ret) {
+        char *end;
+
+        if (isempty(s) || !strchr("0123456789", s[0]))
+                return -EINVAL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno != 0 || *end != 0)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* Returns < 0 to exit with -r, 0 to go on, > 0 to exit successfully (--help, --version). */
+static int parse_argv(int argc, char *argv[]) {
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_NO_ASK_PASSWORD,
+                ARG_ADDRESS,
+                ARG_JSON,
+                ARG_CONFIG,
+                ARG_TEMPLATE,
+                ARG_CLEAR,
+                ARG_CONSUME,
+                ARG_MAX,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "quiet", no_argument, NULL, 'q' },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "host", required_argument, NULL, 'H' },
+                { "address", required_argument, NULL, ARG_ADDRESS },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "config", required_argument, NULL, ARG_CONFIG },
+                { "template", required_argument, NULL, ARG_TEMPLATE },
+                { "clear", no_argument, NULL, ARG_CLEAR },
+                { "consume", no_argument, NULL, ARG_CONSUME },
+                { "max", required_argument, NULL, ARG_MAX },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hqH:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 1;
+                case ARG_VERSION:
+                        puts("berth " BERTH_VERSION);
+                        return 1;
+                case 'q':
+                        arg_quiet = true;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        arg_ask_password = false;
+                        break;
+                case 'H':
+                        arg_host = optarg;
+                        break;
+                case ARG_ADDRESS:
+                        arg_address = optarg;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        arg_verb_opts |= OPT_JSON;
+                        break;
+                case ARG_CONFIG:
+                        arg_config = optarg;
+                        arg_verb_opts |= OPT_CREATE;
+                        break;
+                case ARG_TEMPLATE:
+                        arg_template = optarg;
+                        arg_verb_opts |= OPT_CREATE;
+                        break;
+                case ARG_CLEAR:
+                        arg_clear = true;
+                        arg_verb_opts |= OPT_CONSOLE_LOG;
+                        break;
+                case ARG_CONSUME:
+                        arg_consume = true;
+                        arg_verb_opts |= OPT_CONSOLE_LOG;
+                        break;
+                case ARG_MAX:
+                        if (parse_size(optarg, &arg_max) < 0) {
+                                fprintf(stderr, "berthctl: --max needs a number of bytes, got '%s'.\n", optarg);
+                                return -EXIT_USAGE;
+                        }
+                        arg_verb_opts |= OPT_CONSOLE_LOG;
+                        break;
+                case '?':
+                        return -EXIT_USAGE; /* getopt printed why */
+                default:
+                        abort();
+                }
+
+        if (arg_host && arg_address) {
+                fprintf(stderr, "berthctl: --host and --address cannot be combined.\n");
+                return -EXIT_USAGE;
+        }
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const Verb *verb = NULL;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r != 0)
+                return r < 0 ? -r : EXIT_SUCCESS;
+
+        if (optind >= argc) {
+                fprintf(stderr, "berthctl: a command is needed, see 'berthctl --help'.\n");
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[optind], verbs[i].name))
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "berthctl: unknown command '%s', see 'berthctl --help'.\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        unsigned n_args = (unsigned) (argc - optind - 1);
+        if (n_args != verb->n_args) {
+                fprintf(stderr, "berthctl: %s takes %u argument%s, got %u.\n", verb->name, verb->n_args,
+                        verb->n_args == 1 ? "" : "s", n_args);
+                return EXIT_USAGE;
+        }
+        if (arg_verb_opts & ~verb->opts) {
+                fprintf(stderr, "berthctl: option not valid for '%s', see 'berthctl --help'.\n", verb->name);
+                return EXIT_USAGE;
+        }
+
+        if (verb->run == verb_create && !arg_config && !arg_template) {
+                fprintf(stderr, "berthctl: create needs --config FILE or --template NAME.\n");
+                return EXIT_USAGE;
+        }
+
+        if (verb->needs_bus) {
+                r = berth_errors_register();
+                if (r < 0)
+                        return fail(r, "Failed to register the berth D-Bus errors");
+                r = connect_bus(&bus);
+                if (r != 0)
+                        return r;
+        }
+
+        r = verb->run(bus, argv + optind + 1);
+        polkit_agent_close();
+        return r;
+}

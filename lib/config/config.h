@@ -12,13 +12,14 @@
 #define BERTH_CONSOLE_BUFFER_AUTO (128U * 1024U)
 
 typedef enum BerthMountAutoFlags {
-        BERTH_MOUNT_AUTO_PROC = 1 << 0,       /* proc, proc:mixed */
+        /* Modifier bits (PROC_RW, CGROUP2_RO, CGROUP2_FORCE) come together with their base bit. */
+        BERTH_MOUNT_AUTO_PROC = 1 << 0,       /* proc, proc:mixed (and proc:rw, with PROC_RW) */
         BERTH_MOUNT_AUTO_PROC_RW = 1 << 1,    /* proc:rw */
         BERTH_MOUNT_AUTO_SYS_RO = 1 << 2,     /* sys, sys:ro, sys:mixed */
         BERTH_MOUNT_AUTO_SYS_RW = 1 << 3,     /* sys:rw */
         BERTH_MOUNT_AUTO_CGROUP2 = 1 << 4,    /* cgroup2 (also cgroup:* forms map here: we are v2 only) */
-        BERTH_MOUNT_AUTO_CGROUP2_RO = 1 << 5, /* cgroup2:ro, cgroup:ro */
-        BERTH_MOUNT_AUTO_CGROUP2_FORCE = 1 << 6,
+        BERTH_MOUNT_AUTO_CGROUP2_RO = 1 << 5, /* cgroup2:ro, cgroup:ro, cgroup-full:ro */
+        BERTH_MOUNT_AUTO_CGROUP2_FORCE = 1 << 6, /* ...:force */
 } BerthMountAutoFlags;
 
 typedef struct BerthMountEntry {
@@ -26,7 +27,8 @@ typedef struct BerthMountEntry {
         char *target;   /* as written; relative targets are relative to the rootfs */
         char *fstype;   /* "none" for binds */
         char *options;  /* the full option string, as written */
-        unsigned long flags;      /* MS_* parsed from options (MS_BIND, MS_REC, MS_RDONLY, ...) */
+        unsigned long flags;      /* MS_* parsed from options (MS_BIND, MS_REC, MS_RDONLY, ...); propagation
+                                   * (MS_SHARED/PRIVATE/SLAVE/UNBINDABLE) needs its own mount() call */
         char *data;               /* options the kernel takes as data, comma-joined, or NULL */
         bool create_dir, create_file, optional;
 } BerthMountEntry;
@@ -65,7 +67,8 @@ typedef struct BerthConfig {
         int signal_halt, signal_reboot, signal_stop; /* 0 = unset (defaults: SIGPWR, SIGINT, SIGKILL) */
         char *arch;
         unsigned long personality; /* from lxc.arch, 0xffffffff = unset */
-        char **includes;           /* lxc.include values seen, for get */
+        char **includes;           /* lxc.include values seen, for get (to_string does not write them: the
+                                    * included keys are merged in and serialised themselves) */
 } BerthConfig;
 
 /* Diagnostics collected while parsing: every problem, not only the first. Each entry reads
@@ -93,11 +96,18 @@ int berth_config_set_item(BerthConfig *c, const char *key, const char *value, ch
 int berth_config_get_item(const BerthConfig *c, const char *key, char **ret_value);
 int berth_config_clear_item(BerthConfig *c, const char *key);
 
-/* True for keys in the table, and well-formed parametrised keys (lxc.net.0.type, lxc.cgroup2.memory.max)
- * whose family exists. */
+/* True iff setting the key would be accepted now: implemented keys, and well-formed parametrised keys
+ * of implemented families (lxc.net.0.type: true; lxc.net.0.asdf, lxc.net.0.flags, lxc.hook.start and,
+ * until implemented, lxc.cgroup2.memory.max: false). */
 bool berth_config_item_is_supported(const char *key);
 /* True for keys that run or expose host things (design.md §4): need org.berth1.configure-host. */
 bool berth_config_key_is_host(const char *key);
+/* Value-aware form: also lxc.net.N.type = none (the host's network) and lxc.mount.auto with a ":rw"
+ * token (host-wide proc/sys/cgroup writes). value may be NULL (then as berth_config_key_is_host). */
+bool berth_config_item_is_host(const char *key, const char *value);
+/* Scan LXC text WITHOUT following includes (lxc.include is itself a host key) and return the distinct
+ * host-touching keys, in order of appearance (an empty strv if none). For the configure-host check. */
+int berth_config_text_host_keys(const char *text, char ***ret_keys);
 /* The closest known key to a misspelt one, or NULL. */
 const char *berth_config_suggest_key(const char *key);
 /* Every top-level key berth implements (static strings, NULL-terminated). */

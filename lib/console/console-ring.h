@@ -22,6 +22,9 @@ typedef struct ConsoleRing {
 /* size must be a power of two and a multiple of the page size: -EINVAL otherwise. */
 int console_ring_create(ConsoleRing *ring, uint64_t size);
 void console_ring_release(ConsoleRing *ring);
+/* lxc.console.buffer.size semantics: a non-zero request below the page size is raised to it, then
+ * rounded up to the next power of two (0 stays 0 = no ring). -ERANGE if that does not fit. */
+int console_ring_round_size(uint64_t want, uint64_t *ret);
 
 uint64_t console_ring_used(const ConsoleRing *ring);
 /* Append; when data exceeds the free space the oldest bytes are dropped; when len > size only the last

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "util/fd-util.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static int is_cgroup2(const char *path) {
+        struct statfs sfs;
+
+        if (statfs(path, &sfs) < 0)
+                return -errno;
+        return (uint64_t) sfs.f_type == (uint64_t) CGROUP2_SUPER_MAGIC;
+}
+
+int cgroup_find_unified(char **ret_path) {
+        static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+
+        for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
+                if (is_cgroup2(candidates[i]) > 0) {
+                        char *p = strdup(candidates[i]);
+                        if (!p)
+                                return -ENOMEM;
+                        *ret_path = p;
+                        return 0;
+                }
+        return -ENOMEDIUM;
+}
+
+int cgroup_base_name(const char *root, char **ret) {
+        char *s;
+
+        if (!root)
+                s = strdup("berth");
+        else {
+                /* FNV-1a, 32 bit: stable across builds and cheap; only needs to separate test roots. */
+                uint32_t h = 2166136261U;
+                for (const char *p = root; *p; p++) {
+                        h ^= (uint8_t) *p;
+                        h *= 16777619U;
+                }
+                if (asprintf(&s, "berth-%08x", h) < 0)
+                        s = NULL;
+        }
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int cgroup_container_path(const char *root, const char *name, char **ret) {
+        _cleanup_free_ char *unified = NULL, *base = NULL;
+        char *p;
+        int r;
+
+        r = cgroup_find_unified(&unified);
+        if (r < 0)
+                return r;
+        r = cgroup_base_name(root, &base);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/%s/%s", unified, base, name) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+int cgroup_create(const char *path) {
+        return mkdir_p(path, 0755);
+}
+
+int cgroup_attach(const char *path, pid_t pid) {
+        _cleanup_free_ char *procs = NULL;
+        char buf[32];
+
+        if (asprintf(&procs, "%s/cgroup.procs", path) < 0)
+                return -ENOMEM;
+        snprintf(buf, sizeof buf, "%d", pid > 0 ? (int) pid : (int) getpid());
+        return write_string_file(procs, buf);
+}
+
+int cgroup_open(const char *path) {
+        return RET_NERRNO(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
+int cgroup_remove(const char *path) {
+        _cleanup_free_ char *kill_file = NULL;
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+
+        if (asprintf(&kill_file, "%s/cgroup.kill", path) < 0)
+                return -ENOMEM;
+
+        /* After init died the kernel still has to tear down the rest of the pid namespace; rmdir fails
+         * with EBUSY until the cgroup is empty. cgroup.kill (5.14+) speeds that up; the loop bounds it. */
+        for (unsigned i = 0;; i++) {
+                if (rmdir(path) >= 0 || errno == ENOENT)
+                        return 0;
+                if (errno != EBUSY || i >= 500)
+                        return -errno;
+                if (i == 0)
+                        (void) write_string_file(kill_file, "1");
+                (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
+        }
+}
+
+int cgroup_pid_get_path(pid_t pid, char **ret) {
+        _cleanup_free_ char *fn = NULL, *contents = NULL;
+        int r;
+
+        if (asprintf(&fn, "/proc/%d/cgroup", pid > 0 ? (int) pid : (int) getpid()) < 0)
+                return -ENOMEM;
+        r = read_full_file(fn, &contents, NULL);
+        if (r < 0)
+                return r;
+
+        for (char *line = contents, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                const char *p = startswith(line, "0::");
+                if (p) {
+                        char *s = strdup(p);
+                        if (!s)
+                                return -ENOMEM;
+                        *ret = s;
+                        return 0;
+                }
+        }
+        return -ENOMEDIUM;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The container cgroups on the cgroup2 hierarchy (lib/monitor/README.md "cgroups"):
+ * <unified>/<base>/<name>/monitor and <unified>/<base>/<name>/payload, where <unified> is /sys/fs/cgroup
+ * on a pure cgroup2 host and /sys/fs/cgroup/unified on a hybrid one. All paths here are absolute
+ * file-system paths. */
+
+#include <sys/types.h>
+
+/* The cgroup2 mount point: -ENOMEDIUM if the host has none. */
+int cgroup_find_unified(char **ret_path);
+/* "berth" for the installed paths (root NULL), "berth-<8 hex digits>" (FNV-1a of root) otherwise, so
+ * test runs with different roots never collide. */
+int cgroup_base_name(const char *root, char **ret);
+/* <unified>/<base>/<name> (and its monitor/payload children). */
+int cgroup_container_path(const char *root, const char *name, char **ret);
+
+/* mkdir -p (0755); existing directories are fine. */
+int cgroup_create(const char *path);
+/* Write pid (0 = the caller) to <path>/cgroup.procs. */
+int cgroup_attach(const char *path, pid_t pid);
+/* A directory fd for CLONE_INTO_CGROUP (O_DIRECTORY|O_CLOEXEC). */
+int cgroup_open(const char *path);
+/* Kill what is left (cgroup.kill), then rmdir, retrying while the kernel still tears processes down.
+ * A missing directory is success. */
+int cgroup_remove(const char *path);
+/* The unified-hierarchy cgroup of pid (0 = self) relative to the hierarchy root, e.g. "/berth/c1/payload". */
+int cgroup_pid_get_path(pid_t pid, char **ret);

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* berth-monitor's life: lock, console, cgroups, spawn, then an sd-event loop that feeds the console ring
+ * and log file from the pty, serves the private bus and tears everything down when init exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth-build.h"
+#include "cgroup/cgroup.h"
+#include "log/log.h"
+#include "monitor/monitor.h"
+#include "spawn/spawn.h"
+#include "util/fd-util.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+#include "util/pty-util.h"
+#include "util/strv.h"
+
+#define PTY_READ_SIZE 4096
+
+static int sys_pidfd_send_signal(int pidfd, int sig) {
+        return RET_NERRNO(syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0));
+}
+
+int monitor_new(const char *name, const char *root, Monitor **ret) {
+        _cleanup_(monitor_freep) Monitor *m = NULL;
+        int r;
+
+        if (!berth_name_is_valid(name))
+                return -EINVAL;
+
+        m = calloc(1, sizeof(Monitor));
+        if (!m)
+                return -ENOMEM;
+        *m = (Monitor) {
+                .lock_fd = -EBADF,
+                .pty_master = -EBADF,
+                .pty_slave = -EBADF,
+                .ring = (ConsoleRing) CONSOLE_RING_INIT,
+                .logfile = (ConsoleLogfile) CONSOLE_LOGFILE_INIT,
+                .init_pidfd = -EBADF,
+                .listen_fd = -EBADF,
+                .state = BERTH_STATE_STOPPED,
+        };
+
+        m->name = strdup(name);
+        if (!m->name)
+                return -ENOMEM;
+        r = berth_new(root, &m->berth);
+        if (r < 0)
+                return r;
+        if (asprintf(&m->run_dir, "%s/%s", berth_get_run_dir(m->berth), name) < 0 ||
+            asprintf(&m->socket_path, "%s/monitor.sock", m->run_dir) < 0 ||
+            asprintf(&m->lock_path, "%s/lock", m->run_dir) < 0)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Monitor *monitor_free(Monitor *m) {
+        if (!m)
+                return NULL;
+        monitor_bus_done(m);
+        m->pty_source = sd_event_source_disable_unref(m->pty_source);
+        m->init_source = sd_event_source_disable_unref(m->init_source);
+        m->kill_source = sd_event_source_disable_unref(m->kill_source);
+        m->event = sd_event_unref(m->event);
+        console_ring_release(&m->ring);
+        console_logfile_close(&m->logfile);
+        safe_close(m->pty_master);
+        safe_close(m->pty_slave);
+        safe_close(m->init_pidfd);
+        safe_close(m->lock_fd);
+        free(m->pty_slave_path);
+        free(m->cgroup_unified);
+        free(m->cgroup_dir);
+        free(m->cgroup_monitor);
+        free(m->cgroup_payload);
+        free(m->run_dir);
+        free(m->socket_path);
+        free(m->lock_path);
+        free(m->rootfs);
+        berth_config_free(m->config);
+        berth_unref(m->berth);
+        free(m->name);
+        return mfree(m);
+}
+
+/* flock the run-dir lock for our whole life. A stopping monitor unlinks its lock file while still
+ * holding it, so after locking check that the path still names the file we locked, else retry. */
+static int take_lock(Monitor *m) {
+        int r;
+
+        r = mkdir_p(berth_get_run_dir(m->berth), 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", berth_get_run_dir(m->berth));
+        if (mkdir(m->run_dir, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", m->run_dir);
+
+        for (unsigned attempt = 0; attempt < 16; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+
+                fd = open(m->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+                if (fd < 0) {
+                        if (errno == ENOENT) { /* the run dir was just removed by a stopping monitor */
+                                (void) mkdir(m->run_dir, 0700);
+                                continue;
+                        }
+                        return log_error_errno(errno, "Failed to open %s: %m", m->lock_path);
+                }
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                        if (errno == EWOULDBLOCK)
+                                return -EALREADY;
+                        return log_error_errno(errno, "Failed to lock %s: %m", m->lock_path);
+                }
+                if (fstat(fd, &a) < 0)
+                        return -errno;
+                if (stat(m->lock_path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+                        (void) mkdir(m->run_dir, 0700);
+                        continue;
+                }
+                m->lock_fd = TAKE_FD(fd);
+                return 0;
+        }
+        return log_error_errno(SYNTHETIC_ERRNO(EBUSY), "Could not take %s", m->lock_path);
+}
+
+static int load_config(Monitor *m, char **ret_error) {
+        _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
+        _cleanup_(berth_config_freep) BerthConfig *c = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (!berth_container_exists(m->berth, m->name)) {
+                (void) asprintf(ret_error, "container %s is not defined", m->name);
+                return -ENOENT;
+        }
+        if (asprintf(&path, "%s/%s/config", berth_get_containers_dir(m->berth), m->name) < 0)
+                return -ENOMEM;
+        r = berth_config_new(&c);
+        if (r < 0)
+                return r;
+        r = berth_config_load_file(c, path, &diag);
+        if (r < 0 || strv_length(diag.errors) > 0) {
+                *ret_error = diag.errors ? strv_join(diag.errors, "\n") : NULL;
+                if (!*ret_error)
+                        (void) asprintf(ret_error, "failed to load %s: %s", path, strerror(r < 0 ? -r : EINVAL));
+                return r < 0 ? r : -EINVAL;
+        }
+        STRV_FOREACH(n, diag.notices)
+                log_notice("%s", *n);
+
+        if (c->rootfs_path)
+                m->rootfs = strdup(c->rootfs_path);
+        else {
+                r = berth_container_default_rootfs(m->berth, m->name, &m->rootfs);
+                if (r < 0)
+                        return r;
+        }
+        if (!m->rootfs)
+                return -ENOMEM;
+
+        if (c->log_level >= 0)
+                log_set_max_level(c->log_level);
+        m->config = TAKE_PTR(c);
+        return 0;
+}
+
+static int setup_cgroups(Monitor *m) {
+        _cleanup_free_ char *base = NULL;
+        int r;
+
+        r = cgroup_find_unified(&m->cgroup_unified);
+        if (r < 0)
+                return log_error_errno(r, "No cgroup2 hierarchy found (/sys/fs/cgroup, /sys/fs/cgroup/unified)");
+        r = cgroup_base_name(berth_get_root(m->berth), &base);
+        if (r < 0)
+                return r;
+        if (asprintf(&m->cgroup_dir, "%s/%s/%s", m->cgroup_unified, base, m->name) < 0 ||
+            asprintf(&m->cgroup_monitor, "%s/monitor", m->cgroup_dir) < 0 ||
+            asprintf(&m->cgroup_payload, "%s/payload", m->cgroup_dir) < 0)
+                return -ENOMEM;
+
+        /* Left over by a monitor that crashed: we hold the lock, so it is ours to clean. A payload
+         * cgroup that still has processes is refused rather than killed. */
+        if (rmdir(m->cgroup_payload) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Stale cgroup %s cannot be removed: %m", m->cgroup_payload);
+        (void) rmdir(m->cgroup_monitor);
+
+        m->cgroups_created = true;
+        r = cgroup_create(m->cgroup_monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create cgroup %s: %m", m->cgroup_monitor);
+        r = cgroup_create(m->cgroup_payload);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create cgroup %s: %m", m->cgroup_payload);
+        /* Out of the caller's (berthd's) cgroup, so stopping berthd's unit never takes us along. */
+        r = cgroup_attach(m->cgroup_monitor, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to move into cgroup %s: %m", m->cgroup_monitor);
+        return 0;
+}
+
+static void remove_cgroups(Monitor *m) {
+        int r;
+
+        if (!m->cgroups_created)
+                return;
+        /* A cgroup with a member cannot be removed: leave for the hierarchy root first. */
+        r = cgroup_attach(m->cgroup_unified, 0);
+        if (r < 0)
+                log_warning_errno(r, "Failed to move to the root cgroup, ignoring: %m");
+        r = cgroup_remove(m->cgroup_payload);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove %s: %m", m->cgroup_payload);
+        r = cgroup_remove(m->cgroup_monitor);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove %s: %m", m->cgroup_monitor);
+        if (rmdir(m->cgroup_dir) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove %s: %m", m->cgroup_dir);
+        /* The per-root base goes too once no container uses it (EBUSY/ENOTEMPTY otherwise). */
+        char *slash = strrchr(m->cgroup_dir, '/');
+        if (slash) {
+                *slash = 0;
+                (void) rmdir(m->cgroup_dir);
+                *slash = '/';
+        }
+        m->cgroups_created = false;
+}
+
+/* Remove what this monitor made, in the order that keeps a concurrent start safe: cgroups and socket
+ * first, the lock file last (still held until exit). */
+static void cleanup_runtime(Monitor *m) {
+        remove_cgroups(m);
+        if (m->listen_fd >= 0 || m->listen_source) {
+                m->listen_source = sd_event_source_disable_unref(m->listen_source);
+                m->listen_fd = safe_close(m->listen_fd);
+                (void) unlink(m->socket_path);
+        }
+        if (m->lock_fd >= 0) {
+                (void) unlink(m->lock_path);
+                (void) rmdir(m->run_dir);
+        }
+}
+
+static void console_feed(Monitor *m, const char *buf, size_t n) {
+        if (m->ring.addr)
+                console_ring_write(&m->ring, buf, n);
+        if (m->logfile.fd >= 0) {
+                int r = console_logfile_write(&m->logfile, buf, n);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to write console log file, ignoring: %m");
+        }
+}
+
+/* Read what is available (bounded, so the loop stays fair). Returns -EAGAIN when drained. */
+static int console_read(Monitor *m, unsigned max_reads) {
+        char buf[PTY_READ_SIZE];
+
+        for (unsigned i = 0; i < max_reads; i++) {
+                ssize_t n = read(m->pty_master, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno; /* EAGAIN: drained; EIO: no slave open */
+                }
+                if (n == 0)
+                        return -EIO;
+                console_feed(m, buf, (size_t) n);
+        }
+        return 0;
+}
+
+static int on_pty(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Monitor *m = userdata;
+        int r;
+
+        r = console_read(m, 16);
+        if (r < 0 && r != -EAGAIN) {
+                /* We keep a slave open, so this should not happen; do not spin on it. */
+                log_debug_errno(r, "Console read failed, disabling: %m");
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        }
+        return 0;
+}
+
+static void console_drain(Monitor *m) {
+        if (m->pty_master < 0)
+                return;
+        /* Output written just before init died may still be on its way through the tty layer. */
+        for (unsigned i = 0; i < 64; i++) {
+                if (console_read(m, 256) != -EAGAIN)
+                        break;
+                struct pollfd p = { .fd = m->pty_master, .events = POLLIN };
+                if (poll(&p, 1, 20) <= 0)
+                        break;
+        }
+}
+
+static void finish(Monitor *m) {
+        siginfo_t si = {};
+        int r;
+
+        if (m->finished)
+                return;
+        m->finished = true;
+
+        m->init_source = sd_event_source_disable_unref(m->init_source);
+        m->kill_source = sd_event_source_disable_unref(m->kill_source);
+        if (m->state != BERTH_STATE_STOPPING)
+                monitor_set_state(m, BERTH_STATE_STOPPING);
+
+        if (m->init_pid > 0) {
+                if (waitid(P_PIDFD, (id_t) m->init_pidfd, &si, WEXITED) < 0)
+                        log_warning_errno(errno, "Failed to reap init %d: %m", (int) m->init_pid);
+                else if (si.si_code == CLD_EXITED)
+                        log_info("Container init %d exited with status %d", (int) m->init_pid, si.si_status);
+                else
+                        log_info("Container init %d killed by signal %d", (int) m->init_pid, si.si_status);
+        }
+
+        console_drain(m);
+        m->pty_source = sd_event_source_disable_unref(m->pty_source);
+        if (m->logfile.fd >= 0) {
+                r = console_logfile_finish(&m->logfile);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to finish the console log file: %m");
+        }
+
+        cleanup_runtime(m);
+        m->init_pid = 0;
+        monitor_set_state(m, BERTH_STATE_STOPPED);
+        log_info("Container %s stopped", m->name);
+
+        monitor_bus_reply_pending(m);
+        monitor_bus_flush_all(m);
+        (void) sd_event_exit(m->event, 0);
+}
+
+static int on_init_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        finish(userdata);
+        return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Monitor *m = userdata;
+
+        log_info("Received signal %u, stopping the container", si->ssi_signo);
+        (void) monitor_request_stop(m);
+        return 0;
+}
+
+static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Monitor *m = userdata;
+        int r;
+
+        /* Like lxc-stop's timeout: a pid 1 without a handler never sees a catchable signal. */
+        log_warning("Container init %d ignored the stop signal, killing it", (int) m->init_pid);
+        r = sys_pidfd_send_signal(m->init_pidfd, SIGKILL);
+        if (r < 0 && r != -ESRCH)
+                log_error_errno(r, "Failed to kill init: %m");
+        return 0;
+}
+
+int monitor_request_stop(Monitor *m) {
+        int sig, r;
+
+        if (m->state == BERTH_STATE_STOPPED || m->finished)
+                return -ENOTCONN;
+        if (m->stop_requested)
+                return 0;
+
+        sig = m->config->signal_stop > 0 ? m->config->signal_stop : SIGKILL;
+        log_info("Stopping container %s with signal %d", m->name, sig);
+        r = sys_pidfd_send_signal(m->init_pidfd, sig);
+        if (r < 0 && r != -ESRCH)
+                return log_error_errno(r, "Failed to signal init: %m");
+        m->stop_requested = true;
+        if (sig != SIGKILL) {
+                r = sd_event_add_time_relative(m->event, &m->kill_source, CLOCK_MONOTONIC, MONITOR_STOP_KILL_USEC,
+                                               0, on_stop_timeout, m);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to arm the stop timeout, ignoring: %m");
+        }
+        monitor_set_state(m, BERTH_STATE_STOPPING);
+        return 0;
+}
+
+void monitor_set_state(Monitor *m, berth_state state) {
+        if (m->state == state)
+                return;
+        m->state = state;
+        log_debug("State %s", berth_state_to_string(state));
+        monitor_bus_emit_state(m);
+}
+
+static int setup_console(Monitor *m) {
+        int r;
+
+        r = pty_open_console(&m->pty_master, &m->pty_slave, &m->pty_slave_path);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the console pty: %m");
+        r = fd_nonblock(m->pty_master, true);
+        if (r < 0)
+                return r;
+
+        if (m->config->console_buffer_size > 0) {
+                r = console_ring_create(&m->ring, m->config->console_buffer_size);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the console ring buffer: %m");
+        }
+        if (m->config->console_logfile) {
+                r = console_logfile_open(&m->logfile, m->config->console_logfile, m->config->console_size,
+                                         m->config->console_rotate);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open console log file %s: %m",
+                                               m->config->console_logfile);
+        }
+        return 0;
+}
+
+static int setup_event(Monitor *m) {
+        sigset_t ss;
+        int r;
+
+        r = sd_event_new(&m->event);
+        if (r < 0)
+                return r;
+
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+                return -errno;
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static void set_error_from_errno(char **ret_error, int r, const char *what) {
+        if (!*ret_error)
+                (void) asprintf(ret_error, "%s: %s", what, strerror(-r));
+}
+
+int monitor_start(Monitor *m, char **ret_error) {
+        _cleanup_free_ char *error = NULL;
+        SpawnResult result = { .pid = 0, .pidfd = -EBADF };
+        _cleanup_close_ int payload_fd = -EBADF;
+        int r;
+
+        monitor_set_state(m, BERTH_STATE_STARTING);
+        log_info("Starting container %s (berth %s)", m->name, BERTH_VERSION);
+
+        r = take_lock(m);
+        if (r == -EALREADY) {
+                *ret_error = NULL;
+                (void) asprintf(ret_error, "container %s is already running", m->name);
+                return r;
+        }
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to take the container lock");
+                goto fail;
+        }
+
+        r = load_config(m, &error);
+        if (r < 0) {
+                log_error("Invalid configuration: %s", strna(error));
+                goto fail;
+        }
+
+        r = setup_event(m);
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to set up the event loop");
+                goto fail;
+        }
+        r = setup_console(m);
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to set up the console");
+                goto fail;
+        }
+        r = setup_cgroups(m);
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to set up the cgroups");
+                goto fail;
+        }
+        payload_fd = cgroup_open(m->cgroup_payload);
+        if (payload_fd < 0) {
+                r = payload_fd;
+                set_error_from_errno(&error, r, "failed to open the payload cgroup");
+                goto fail;
+        }
+
+        SpawnParams params = {
+                .name = m->name,
+                .config = m->config,
+                .rootfs = m->rootfs,
+                .cgroup_fd = payload_fd,
+                .console_slave_fd = m->pty_slave,
+                .console_slave_path = m->pty_slave_path,
+        };
+        r = spawn_container(&params, &result, &error);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start the container: %s", strna(error));
+                set_error_from_errno(&error, r, "failed to start the container");
+                goto fail;
+        }
+        m->init_pid = result.pid;
+        m->init_pidfd = result.pidfd;
+        payload_fd = safe_close(payload_fd);
+
+        r = sd_event_add_io(m->event, &m->init_source, m->init_pidfd, EPOLLIN, on_init_exit, m);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &m->pty_source, m->pty_master, EPOLLIN, on_pty, m);
+        if (r >= 0)
+                r = monitor_bus_listen(m);
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to set up the monitor");
+                (void) sys_pidfd_send_signal(m->init_pidfd, SIGKILL);
+                (void) waitid(P_PIDFD, (id_t) m->init_pidfd, &(siginfo_t) {}, WEXITED);
+                m->init_pid = 0;
+                goto fail;
+        }
+
+        monitor_set_state(m, BERTH_STATE_RUNNING);
+        log_info("Container %s is RUNNING, init pid %d", m->name, (int) m->init_pid);
+        return 0;
+
+fail:
+        m->state = BERTH_STATE_ABORTING;
+        cleanup_runtime(m);
+        m->state = BERTH_STATE_STOPPED;
+        *ret_error = TAKE_PTR(error);
+        return r;
+}
+
+int monitor_run(Monitor *m) {
+        int r;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between spawn.c (clone, exec) and spawn-mount.c (the rootfs setup inside the child). Everything
+ * here runs in the freshly cloned child, before pivot_root, with the host's filesystem still visible: all
+ * paths inside the rootfs are resolved with openat2(RESOLVE_IN_ROOT) against root_fd so a symlink planted
+ * in the container can never send a mount (or mkdir) to a host path. */
+
+#include <stdbool.h>
+
+#include "spawn/spawn.h"
+
+typedef struct SpawnChild {
+        const SpawnParams *p;
+        const BerthConfig *c;
+        int root_fd;       /* O_PATH of the rootfs bind mount */
+        bool new_netns;
+        char error[1024];  /* "what: strerror" of the first failure, sent to the parent */
+} SpawnChild;
+
+/* Record "<formatted>: <strerror(-r)>" in s->error and return r (negative errno). */
+int spawn_child_error(SpawnChild *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Open path (relative to the rootfs; leading '/' ignored; "" or "/" is the root itself) inside the rootfs,
+ * following symlinks as if the rootfs were '/'. Returns an fd (O_CLOEXEC added) or -errno. */
+int spawn_open_in_root(int root_fd, const char *path, int flags, mode_t mode);
+/* mkdir -p inside the rootfs; returns an O_PATH fd of the final directory, or -errno. */
+int spawn_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
+
+/* lxc.mount.auto, autodev /dev, lxc.mount.entry. Each returns 0 or a negative errno with s->error set. */
+int spawn_setup_mount_auto(SpawnChild *s);
+int spawn_setup_dev(SpawnChild *s);
+int spawn_setup_mount_entries(SpawnChild *s);
+
+/* "/proc/self/fd/N" for mounting onto (or from) an fd. */
+#define SPAWN_FD_PATH_MAX 32
+static inline const char *spawn_fd_path(char buf[static SPAWN_FD_PATH_MAX], int fd) {
+        snprintf(buf, SPAWN_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        return buf;
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* clone3 the container's init into new namespaces, set up its rootfs (spawn-mount.c), pivot_root, exec.
+ *
+ * Failure reporting: a CLOEXEC pipe. The child writes "<errno> <message>" and _exit(1)s on any failure;
+ * a successful execve() closes the pipe with nothing written, so EOF on an empty pipe means init runs. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP: after <sched.h> */
+
+#include "log/log.h"
+#include "spawn/spawn-internal.h"
+#include "spawn/spawn.h"
+#include "util/fd-util.h"
+#include "util/macro.h"
+#include "util/strv.h"
+
+#define INIT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static bool config_wants_netns(const BerthConfig *c) {
+        /* Only an explicit lxc.net.N.type = none shares the host's network namespace. Without any lxc.net
+         * berth gives the container its own namespace with just lo: sharing the host network is a host
+         * exposure that needs org.berth1.configure-host, and a config that merely omits lxc.net must not
+         * get it silently. */
+        for (size_t i = 0; i < c->n_netdevs; i++)
+                if (c->netdevs[i].type == BERTH_NET_NONE)
+                        return false;
+        return true;
+}
+
+static int child_mounts(SpawnChild *s) {
+        const SpawnParams *p = s->p;
+        int r;
+
+        /* Nothing we do below may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return spawn_child_error(s, -errno, "make / private");
+        /* pivot_root needs the new root to be a mount point. */
+        if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return spawn_child_error(s, -errno, "bind %s", p->rootfs);
+        s->root_fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (s->root_fd < 0)
+                return spawn_child_error(s, -errno, "open %s", p->rootfs);
+
+        r = spawn_setup_mount_auto(s);
+        if (r < 0)
+                return r;
+        r = spawn_setup_dev(s);
+        if (r < 0)
+                return r;
+        return spawn_setup_mount_entries(s);
+}
+
+static int child_pivot(SpawnChild *s) {
+        if (fchdir(s->root_fd) < 0)
+                return spawn_child_error(s, -errno, "chdir %s", s->p->rootfs);
+        /* Stack the old root under the new one and detach it: no put_old directory needed. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return spawn_child_error(s, -errno, "pivot_root %s", s->p->rootfs);
+        if (umount2(".", MNT_DETACH) < 0)
+                return spawn_child_error(s, -errno, "detach the old root");
+        if (chdir("/") < 0)
+                return spawn_child_error(s, -errno, "chdir /");
+        s->root_fd = safe_close(s->root_fd);
+        return 0;
+}
+
+static int child_stdio(SpawnChild *s, int error_fd) {
+        int fd = s->p->console_slave_fd;
+
+        if (fd < 0) {
+                fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return spawn_child_error(s, -errno, "open /dev/null");
+        }
+        for (int i = 0; i < 3; i++)
+                if (fd != i && dup2(fd, i) < 0)
+                        return spawn_child_error(s, -errno, "dup2 console");
+        if (s->p->console_slave_fd >= 0 && ioctl(0, TIOCSCTTY, 0) < 0) {
+                /* The pty is still the controlling tty of the monitor's session: steal it (root). */
+                if (ioctl(0, TIOCSCTTY, 1) < 0)
+                        return spawn_child_error(s, -errno, "make the console the controlling tty");
+        }
+        int r = close_all_fds(&error_fd, 1);
+        if (r < 0)
+                return spawn_child_error(s, r, "close fds");
+        return 0;
+}
+
+static int child_env(SpawnChild *s) {
+        if (clearenv() != 0)
+                return spawn_child_error(s, -ENOMEM, "clear the environment");
+        if (setenv("container", "lxc", 1) < 0 || setenv("PATH", INIT_PATH, 1) < 0 ||
+            setenv("TERM", "linux", 1) < 0 || setenv("HOME", "/", 1) < 0)
+                return spawn_child_error(s, -errno, "set the environment");
+        STRV_FOREACH(e, s->c->environment) {
+                const char *eq = strchr(*e, '=');
+                if (!eq || eq == *e) {
+                        log_debug("spawn: environment entry without a value ignored: %s", *e);
+                        continue;
+                }
+                char *name = strndupa(*e, (size_t) (eq - *e));
+                if (setenv(name, eq + 1, 1) < 0)
+                        return spawn_child_error(s, -errno, "set %s", name);
+        }
+        return 0;
+}
+
+static void child_reset_signals(void) {
+        sigset_t ss;
+        struct sigaction sa = { .sa_handler = SIG_DFL };
+
+        for (int sig = 1; sig < _NSIG; sig++)
+                (void) sigaction(sig, &sa, NULL); /* fails harmlessly for SIGKILL, SIGSTOP, glibc's own */
+        sigemptyset(&ss);
+        (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+}
+
+static int child_run(SpawnChild *s, int error_fd) {
+        const SpawnParams *p = s->p;
+        const BerthConfig *c = s->c;
+        _cleanup_strv_free_ char **argv = NULL;
+        int r;
+
+        if (setsid() < 0)
+                return spawn_child_error(s, -errno, "setsid");
+
+        r = child_mounts(s);
+        if (r < 0)
+                return r;
+
+        const char *hostname = c->uts_name ?: p->name;
+        if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+                return spawn_child_error(s, -errno, "sethostname %s", hostname);
+
+        r = child_pivot(s);
+        if (r < 0)
+                return r;
+
+        r = child_stdio(s, error_fd);
+        if (r < 0)
+                return r;
+        r = child_env(s);
+        if (r < 0)
+                return r;
+        if (c->init_cwd && chdir(c->init_cwd) < 0)
+                return spawn_child_error(s, -errno, "chdir %s", c->init_cwd);
+        if (c->arch && c->personality != 0xffffffffUL && personality(c->personality) < 0)
+                return spawn_child_error(s, -errno, "personality %s", c->arch);
+
+        r = berth_config_init_argv(c, &argv);
+        if (r < 0)
+                return spawn_child_error(s, r, "parse lxc.init.cmd");
+
+        child_reset_signals();
+        if (strchr(argv[0], '/'))
+                execve(argv[0], argv, environ);
+        else
+                execvp(argv[0], argv);
+        return spawn_child_error(s, -errno, "exec %s", argv[0]);
+}
+
+_noreturn_ static void child_main(const SpawnParams *p, int error_fd) {
+        SpawnChild s = {
+                .p = p,
+                .c = p->config,
+                .root_fd = -EBADF,
+                .new_netns = config_wants_netns(p->config),
+        };
+        char msg[sizeof s.error + 32];
+
+        /* dup2() onto 0..2 below must not clobber the error pipe. */
+        error_fd = fd_move_above_stdio(error_fd);
+        int r = child_run(&s, error_fd);
+        if (error_fd >= 0) {
+                int n = snprintf(msg, sizeof msg, "%d %s", -r, s.error[0] ? s.error : "spawn failed");
+                (void) loop_write(error_fd, msg, (size_t) MIN(n, (int) sizeof msg - 1));
+        }
+        _exit(1);
+}
+
+/* Parse "<errno> <message>" from the child. */
+static int parse_child_error(const char *buf, char **ret_error) {
+        char *end;
+        errno = 0;
+        long e = strtol(buf, &end, 10);
+        if (errno != 0 || end == buf || e <= 0 || e > 4095)
+                e = EIO;
+        if (*end == ' ')
+                end++;
+        if (ret_error)
+                *ret_error = strdup(*end ? end : "container init failed");
+        return -(int) e;
+}
+
+static int spawn_error(int r, const char *what, char **ret_error) {
+        log_debug_errno(r, "spawn: %s: %m", what);
+        if (ret_error && asprintf(ret_error, "%s: %s", what, strerror(-r)) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
+        _cleanup_close_pair_ int pipefd[2] = { -EBADF, -EBADF };
+        _cleanup_close_ int pidfd = -EBADF;
+        char buf[2048];
+
+        if (!p || !p->config || !p->rootfs || p->rootfs[0] != '/' || !ret)
+                return -EINVAL;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return spawn_error(-errno, "pipe", ret_error);
+
+        /* With CLONE_INTO_CGROUP the kernel roots the new cgroup namespace at the target cgroup
+         * (cgroup_post_fork), so init sees its payload cgroup as "/". */
+        uint64_t flags = CLONE_PIDFD | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+                         CLONE_NEWCGROUP;
+        if (config_wants_netns(p->config))
+                flags |= CLONE_NEWNET;
+        if (p->cgroup_fd >= 0)
+                flags |= CLONE_INTO_CGROUP;
+
+        struct clone_args args = {
+                .flags = flags,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = p->cgroup_fd >= 0 ? (uint64_t) p->cgroup_fd : 0,
+        };
+
+        /* No CLONE_VM: the child has its own copy of the address space, like after fork(). We are
+         * single-threaded, so malloc in the child is safe in practice. */
+        pid_t pid = (pid_t) syscall(SYS_clone3, &args, sizeof args);
+        if (pid < 0)
+                return spawn_error(-errno, "clone3", ret_error);
+        if (pid == 0) {
+                pipefd[0] = safe_close(pipefd[0]);
+                child_main(p, pipefd[1]);
+        }
+
+        pipefd[1] = safe_close(pipefd[1]);
+        ssize_t n = loop_read(pipefd[0], buf, sizeof buf - 1);
+        if (n == 0) {
+                log_debug("spawn: init of %s running as pid %d", strna(p->name), (int) pid);
+                *ret = (SpawnResult) { .pid = pid, .pidfd = TAKE_FD(pidfd) };
+                return 0;
+        }
+
+        int r;
+        if (n < 0) {
+                r = spawn_error((int) n, "read the init's status", ret_error);
+                (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        } else {
+                buf[n] = 0;
+                r = parse_child_error(buf, ret_error);
+        }
+
+        /* The child _exit()s right after writing: reap it so nothing is left behind. */
+        siginfo_t si;
+        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+        log_debug("spawn: init of %s failed: %s", strna(p->name), ret_error && *ret_error ? *ret_error : "");
+        return r;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* itest-call: a tiny org.berth1 client for the integration tests. busctl prints only an error's
+ * message; the tests must assert the error *name* (AccessDenied vs InteractiveAuthorizationRequired vs
+ * org.berth1.Error.*), and must pass hostile names (empty, "-x", unicode) verbatim, so this client takes
+ * its arguments as raw argv strings and prints
+ *     OK [result]            on success (exit 0)
+ *     ERROR <name>\n<message> on a D-Bus error (exit 1)
+ * It connects to the system bus (honouring DBUS_SYSTEM_BUS_ADDRESS) and does not set the interactive
+ * flag unless --interactive is given.
+ *
+ *   itest-call [--interactive] create NAME CONFIG_FILE
+ *   itest-call [--interactive] destroy NAME
+ *   itest-call [--interactive] get NAME                     (GetContainer → object path)
+ *   itest-call [--interactive] start|stop|clear NAME        (Start/Stop/ClearConsoleLog via GetContainer)
+ *   itest-call [--interactive] read NAME MAX                (ReadConsoleLog → byte count)
+ *   itest-call [--interactive] call-path PATH METHOD        (an org.berth1.Container method taking a{sv})
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+static bool arg_interactive = false;
+
+static int print_error(const sd_bus_error *e, int r) {
+        if (e && sd_bus_error_is_set(e))
+                printf("ERROR %s\n%s\n", e->name, e->message ?: "");
+        else
+                printf("ERROR errno\n%s\n", strerror(r < 0 ? -r : r));
+        return 1;
+}
+
+static int new_call(sd_bus *bus, const char *path, const char *iface, const char *member, sd_bus_message **ret) {
+        int r = sd_bus_message_new_method_call(bus, ret, "org.berth1", path, iface, member);
+        if (r < 0)
+                return r;
+        return sd_bus_message_set_allow_interactive_authorization(*ret, arg_interactive);
+}
+
+static int empty_options(sd_bus_message *m) {
+        return sd_bus_message_append(m, "a{sv}", 0);
+}
+
+static int call(sd_bus *bus, sd_bus_message *m, sd_bus_message **reply, sd_bus_error *e) {
+        return sd_bus_call(bus, m, 120 * 1000000ULL, e, reply);
+}
+
+static char *read_file(const char *p) {
+        FILE *f = fopen(p, "re");
+        if (!f)
+                return NULL;
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *o = open_memstream(&buf, &n);
+        if (!o) {
+                fclose(f);
+                return NULL;
+        }
+        int c;
+        while ((c = fgetc(f)) != EOF)
+                fputc(c, o);
+        fclose(f);
+        fclose(o);
+        return buf;
+}
+
+static int get_path(sd_bus *bus, const char *name, char **ret, sd_bus_error *e) {
+        sd_bus_message *m = NULL, *reply = NULL;
+        const char *p;
+        int r;
+
+        r = new_call(bus, "/org/berth1", "org.berth1.Manager", "GetContainer", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = call(bus, m, &reply, e);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &p);
+        if (r >= 0)
+                *ret = strdup(p);
+        sd_bus_message_unref(m);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus *bus = NULL;
+        char *path = NULL;
+        int r;
+
+        argv++, argc--;
+        if (argc > 0 && strcmp(argv[0], "--interactive") == 0)
+                arg_interactive = true, argv++, argc--;
+        if (argc < 2) {
+                fprintf(stderr, "usage: itest-call [--interactive] VERB ARGS...\n");
+                return 2;
+        }
+        const char *verb = argv[0];
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                fprintf(stderr, "itest-call: cannot connect to the system bus: %s\n", strerror(-r));
+                return 2;
+        }
+
+        if (strcmp(verb, "create") == 0 && argc == 3) {
+                char *cfg = read_file(argv[2]);
+                if (!cfg) {
+                        fprintf(stderr, "itest-call: cannot read %s\n", argv[2]);
+                        return 2;
+                }
+                r = new_call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &m);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "ss", argv[1], cfg);
+                if (r >= 0)
+                        r = empty_options(m);
+                free(cfg);
+                if (r >= 0)
+                        r = call(bus, m, &reply, &e);
+                if (r < 0)
+                        return print_error(&e, r);
+                const char *o;
+                r = sd_bus_message_read(reply, "o", &o);
+                printf("OK %s\n", r >= 0 ? o : "?");
+                return 0;
+        }
+        if (strcmp(verb, "destroy") == 0 && argc == 2) {
+                r = new_call(bus, "/org/berth1", "org.berth1.Manager", "DestroyContainer", &m);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", argv[1]);
+                if (r >= 0)
+                        r = empty_options(m);
+                if (r >= 0)
+                        r = call(bus, m, &reply, &e);
+                if (r < 0)
+                        return print_error(&e, r);
+                printf("OK\n");
+                return 0;
+        }
+        if (strcmp(verb, "get") == 0 && argc == 2) {
+                r = get_path(bus, argv[1], &path, &e);
+                if (r < 0)
+                        return print_error(&e, r);
+                printf("OK %s\n", path);
+                return 0;
+        }
+        if (strcmp(verb, "call-path") == 0 && argc == 3) {
+                r = new_call(bus, argv[1], "org.berth1.Container", argv[2], &m);
+                if (r >= 0)
+                        r = empty_options(m);
+                if (r >= 0)
+                        r = call(bus, m, &reply, &e);
+                if (r < 0)
+                        return print_error(&e, r);
+                printf("OK\n");
+                return 0;
+        }
+
+        const char *member = NULL;
+        if (strcmp(verb, "start") == 0)
+                member = "Start";
+        else if (strcmp(verb, "stop") == 0)
+                member = "Stop";
+        else if (strcmp(verb, "clear") == 0)
+                member = "ClearConsoleLog";
+        else if (strcmp(verb, "read") == 0 && argc == 3)
+                member = "ReadConsoleLog";
+        if (!member) {
+                fprintf(stderr, "itest-call: bad arguments\n");
+                return 2;
+        }
+
+        r = get_path(bus, argv[1], &path, &e);
+        if (r < 0)
+                return print_error(&e, r);
+        r = new_call(bus, path, "org.berth1.Container", member, &m);
+        if (r >= 0 && strcmp(member, "ReadConsoleLog") == 0)
+                r = sd_bus_message_append(m, "t", (uint64_t) strtoull(argv[2], NULL, 0));
+        if (r >= 0)
+                r = empty_options(m);
+        if (r >= 0)
+                r = call(bus, m, &reply, &e);
+        if (r < 0)
+                return print_error(&e, r);
+        if (strcmp(member, "ReadConsoleLog") == 0) {
+                const void *data;
+                size_t n = 0;
+                r = sd_bus_message_read_array(reply, 'y', &data, &n);
+                printf("OK %zu\n", n);
+        } else
+                printf("OK\n");
+        return 0;
+}

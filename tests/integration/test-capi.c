@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The C API against real containers: define with the busybox template, start (detached berth-monitor),
+ * state, the console ring (non-destructive reads, consume, clear, wrap-around through a real container),
+ * cgroup placement, double start, stop and what it leaves behind, config errors, a missing init and fd
+ * leaks over start/stop cycles. Root; meson runs it under `unshare -m -n --propagation private`. */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "cgroup/cgroup.h"
+#include "tests/unit/tap.h"
+#include "util/fd-util.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+
+#define BANNER_END "is up"
+#define WRAP_END "END-OF-OUTPUT"
+#define RING_SIZE 65536
+
+static char root[] = "/tmp/berth-capi-XXXXXX";
+static berth *b;
+static char name[64], wrap[64], bad[64], noinit[64];
+
+static void sleep_ms(unsigned ms) {
+        (void) nanosleep(&(struct timespec) { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L },
+                         NULL);
+}
+
+static bool path_exists(const char *p) {
+        return access(p, F_OK) >= 0;
+}
+
+/* Poll the console log until it contains needle (or timeout); returns the last read (malloc'd). */
+static char *wait_console(const char *n, const char *needle, unsigned timeout_ms, size_t *ret_len) {
+        for (unsigned t = 0;; t += 50) {
+                void *data = NULL;
+                size_t len = 0;
+                if (berth_console_log_read(b, n, 0, 0, &data, &len) >= 0) {
+                        if (memmem(data, len, needle, strlen(needle)) || t >= timeout_ms) {
+                                *ret_len = len;
+                                return data;
+                        }
+                        free(data);
+                } else if (t >= timeout_ms)
+                        return NULL;
+                sleep_ms(50);
+        }
+}
+
+static pid_t parent_of(pid_t pid) {
+        _cleanup_free_ char *fn = NULL, *s = NULL;
+        if (asprintf(&fn, "/proc/%d/status", (int) pid) < 0 || read_full_file(fn, &s, NULL) < 0)
+                return -1;
+        const char *p = strstr(s, "\nPPid:");
+        return p ? (pid_t) atoi(p + 6) : -1;
+}
+
+/* Gone, or a zombie waiting for the host's init to reap it. */
+static bool process_gone(pid_t pid) {
+        for (unsigned i = 0; i < 200; i++) {
+                char fn[64];
+                _cleanup_free_ char *s = NULL;
+                snprintf(fn, sizeof fn, "/proc/%d/stat", (int) pid);
+                if (kill(pid, 0) < 0 && errno == ESRCH)
+                        return true;
+                if (read_full_file(fn, &s, NULL) >= 0) {
+                        const char *p = strrchr(s, ')');
+                        if (p && p[1] == ' ' && p[2] == 'Z')
+                                return true;
+                }
+                sleep_ms(10);
+        }
+        return false;
+}
+
+/* Private_Clean + Private_Dirty of a process, in KiB. */
+static long private_kib(pid_t pid) {
+        _cleanup_free_ char *fn = NULL, *s = NULL;
+        long total = 0;
+        if (asprintf(&fn, "/proc/%d/smaps_rollup", (int) pid) < 0 || read_full_file(fn, &s, NULL) < 0)
+                return -1;
+        for (const char *p = s; (p = strstr(p, "\nPrivate_")); p++) {
+                const char *colon = strchr(p, ':');
+                if (colon)
+                        total += strtol(colon + 1, NULL, 10);
+        }
+        return total;
+}
+
+static char *container_cgroup(const char *n) {
+        char *p = NULL;
+        if (cgroup_container_path(berth_get_root(b), n, &p) < 0)
+                return NULL;
+        return p;
+}
+
+static char *run_dir_of(const char *n) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", berth_get_run_dir(b), n) < 0)
+                return NULL;
+        return p;
+}
+
+static int define_with(const char *n, const char *config) {
+        _cleanup_free_ char *err = NULL;
+        int r = berth_container_define(b, n, config, 0, &err);
+        if (r < 0)
+                TAP_DIAG("define %s: %s", n, strna(err));
+        return r;
+}
+
+static void test_lifecycle(void) {
+        _cleanup_free_ char *rootfs = NULL, *err = NULL, *cg = NULL, *rundir = NULL, *p = NULL;
+        _cleanup_free_ char *self_cg = NULL, *mon_cg = NULL, *init_cg = NULL, *base = NULL;
+        void *d1 = NULL, *d2 = NULL, *d3 = NULL;
+        size_t l1 = 0, l2 = 0, l3 = 0;
+        berth_state state = _BERTH_STATE_MAX;
+        pid_t pid = 0, monitor;
+        uint64_t bufsize = 0;
+        uid_t owner = 1;
+        int r;
+
+        _cleanup_free_ char *config = NULL, *logfile = NULL, *logtext = NULL;
+        if (asprintf(&logfile, "%s/console-%s.log", root, name) < 0 ||
+            asprintf(&config,
+                     "lxc.uts.name = capi\n"
+                     "lxc.console.buffer.size = 64K\n"
+                     "lxc.console.logfile = %s\n"
+                     "lxc.signal.stop = SIGTERM\n"
+                     "lxc.mount.auto = proc sys cgroup2\n"
+                     "lxc.net.0.type = empty\n",
+                     logfile) < 0)
+                return;
+        TAP_EQ_INT(define_with(name, config), 0, "define %s", name);
+        TAP_OK(berth_container_exists(b, name), "defined container exists");
+        TAP_EQ_INT(berth_container_get_owner(b, name, &owner), 0, "owner readable");
+        TAP_EQ_INT(owner, 0, "owner is the creator uid");
+        TAP_EQ_INT(berth_container_define(b, name, "lxc.uts.name = x\n", 0, NULL), -EEXIST, "define twice");
+
+        TAP_EQ_INT(berth_container_default_rootfs(b, name, &rootfs), 0, "default rootfs path");
+        r = berth_template_busybox(rootfs, &err);
+        TAP_EQ_INT(r, 0, "busybox template (%s)", strna(err));
+        err = mfree(err);
+        if (asprintf(&p, "%s/sbin/init", rootfs) >= 0)
+                TAP_OK(access(p, X_OK) >= 0, "template has an executable /sbin/init");
+        p = mfree(p);
+
+        TAP_EQ_INT(berth_container_get_state(b, name, &state, &pid), 0, "state of a defined container");
+        TAP_EQ_INT(state, BERTH_STATE_STOPPED, "not started: STOPPED");
+        TAP_EQ_INT(berth_container_stop(b, name), -ENOTCONN, "stop when stopped: -ENOTCONN");
+
+        r = berth_container_start(b, name, &err);
+        TAP_EQ_INT(r, 0, "start %s (%s)", name, strna(err));
+        err = mfree(err);
+        if (r < 0)
+                return;
+
+        TAP_EQ_INT(berth_container_get_state(b, name, &state, &pid), 0, "get state");
+        TAP_EQ_STR(berth_state_to_string(state), "RUNNING", "RUNNING after start");
+        TAP_OK(pid > 0 && kill(pid, 0) >= 0, "init pid %d is alive", (int) pid);
+        TAP_EQ_INT(berth_container_get_console_buffer_size(b, name, &bufsize), 0, "buffer size");
+        TAP_EQ_INT(bufsize, RING_SIZE, "buffer size is 64 KiB");
+
+        /* Console: the banner, non-destructive reads, consume, clear. */
+        d1 = wait_console(name, BANNER_END, 5000, &l1);
+        TAP_OK(d1 && memmem(d1, l1, "berth busybox container capi " BANNER_END,
+                            strlen("berth busybox container capi " BANNER_END)),
+               "init's banner in the console log");
+        TAP_EQ_INT(berth_console_log_read(b, name, 0, 0, &d2, &l2), 0, "second read");
+        TAP_OK(d1 && d2 && l1 == l2 && memcmp(d1, d2, l1) == 0, "two reads are identical (%zu bytes)", l1);
+        free(d2);
+        d2 = NULL;
+
+        TAP_EQ_INT(berth_console_log_read(b, name, 10, BERTH_CONSOLE_LOG_CONSUME, &d2, &l2), 0, "consume 10");
+        TAP_OK(d1 && l2 == 10 && memcmp(d2, d1, 10) == 0, "consume returns the oldest bytes");
+        TAP_EQ_INT(berth_console_log_read(b, name, 0, 0, &d3, &l3), 0, "read after consume");
+        TAP_OK(d1 && l1 >= 10 && l3 == l1 - 10 && memcmp(d3, (char *) d1 + 10, l3) == 0,
+               "consumed bytes are gone, the rest stays");
+        free(d2);
+        free(d3);
+        d2 = d3 = NULL;
+        TAP_EQ_INT(berth_console_log_clear(b, name), 0, "clear");
+        TAP_EQ_INT(berth_console_log_read(b, name, 0, 0, &d2, &l2), 0, "read after clear");
+        TAP_EQ_INT(l2, 0, "clear empties the buffer");
+        free(d1);
+        free(d2);
+
+        /* cgroups: the monitor (init's parent) left our cgroup; init sits in the payload cgroup. */
+        monitor = parent_of(pid);
+        TAP_OK(monitor > 1 && monitor != getpid(), "init's parent is a monitor (%d)", (int) monitor);
+        TAP_EQ_INT(cgroup_pid_get_path(0, &self_cg), 0, "own cgroup");
+        TAP_EQ_INT(cgroup_pid_get_path(monitor, &mon_cg), 0, "monitor cgroup");
+        TAP_EQ_INT(cgroup_pid_get_path(pid, &init_cg), 0, "init cgroup");
+        TAP_EQ_INT(cgroup_base_name(berth_get_root(b), &base), 0, "cgroup base name");
+        TAP_OK(self_cg && mon_cg && !streq(self_cg, mon_cg), "monitor cgroup %s is not ours (%s)", strna(mon_cg),
+               strna(self_cg));
+        if (asprintf(&p, "/%s/%s/monitor", base, name) >= 0)
+                TAP_EQ_STR(mon_cg, p, "monitor cgroup layout");
+        p = mfree(p);
+        if (asprintf(&p, "/%s/%s/payload", base, name) >= 0)
+                TAP_EQ_STR(init_cg, p, "payload cgroup layout");
+        p = mfree(p);
+
+        /* The monitor stays small and survives its clients: many connections, one killed mid-call. */
+        long priv = private_kib(monitor);
+        TAP_OK(priv > 0 && priv < 512, "idle monitor private memory %ld KiB < 512 KiB", priv);
+        sleep_ms(100); /* let the monitor drop the connections of the reads above */
+        int mon_fds = fd_count(monitor);
+        for (unsigned i = 0; i < 50; i++)
+                (void) berth_container_get_state(b, name, NULL, NULL);
+        pid_t child = fork();
+        if (child == 0) {
+                sd_bus *bus = NULL;
+                if (berth_monitor_open(b, name, &bus) >= 0)
+                        (void) sd_bus_call_method_async(bus, NULL, "/org/berth1/monitor", "org.berth1.Monitor",
+                                                        "GetInfo", NULL, NULL, NULL, NULL);
+                (void) sd_bus_flush(bus);
+                _exit(0); /* without closing: the monitor sees the peer vanish */
+        }
+        (void) waitpid(child, NULL, 0);
+        TAP_EQ_INT(berth_container_get_state(b, name, &state, NULL), 0, "monitor answers after a client died");
+        TAP_EQ_INT(state, BERTH_STATE_RUNNING, "still RUNNING after a client died");
+        /* The monitor notices the last disconnects asynchronously. */
+        for (unsigned i = 0; i < 100 && fd_count(monitor) != mon_fds; i++)
+                sleep_ms(10);
+        TAP_EQ_INT(fd_count(monitor), mon_fds, "monitor fd count unchanged after 51 connections");
+        TAP_EQ_INT(berth_console_log_read(b, name, 0, 0, &d2, &l2), 0, "ring still readable");
+        free(d2);
+        d2 = NULL;
+
+        r = berth_container_start(b, name, &err);
+        TAP_EQ_INT(r, -EALREADY, "second start: -EALREADY (%s)", strna(err));
+        err = mfree(err);
+        TAP_EQ_INT(berth_container_undefine(b, name), -EBUSY, "undefine while running: -EBUSY");
+
+        /* Stop, and nothing is left. */
+        cg = container_cgroup(name);
+        rundir = run_dir_of(name);
+        TAP_OK(cg && path_exists(cg), "container cgroup exists while running");
+        TAP_EQ_INT(berth_container_stop(b, name), 0, "stop");
+        TAP_EQ_INT(berth_container_get_state(b, name, &state, &pid), 0, "state after stop");
+        TAP_EQ_STR(berth_state_to_string(state), "STOPPED", "STOPPED after stop");
+        TAP_EQ_INT(pid, 0, "no init pid when stopped");
+        TAP_OK(rundir && !path_exists(rundir), "run dir %s removed", strna(rundir));
+        if (asprintf(&p, "%s/monitor", cg) >= 0)
+                TAP_OK(!path_exists(p), "monitor cgroup removed");
+        p = mfree(p);
+        if (asprintf(&p, "%s/payload", cg) >= 0)
+                TAP_OK(!path_exists(p), "payload cgroup removed");
+        p = mfree(p);
+        TAP_OK(!path_exists(cg), "container cgroup removed");
+        TAP_OK(process_gone(monitor), "monitor %d exited", (int) monitor);
+        TAP_EQ_INT(berth_container_stop(b, name), -ENOTCONN, "second stop: -ENOTCONN");
+
+        /* lxc.signal.stop = SIGTERM reached the busybox init, whose last words were drained into the
+         * log file, which was appended live (the banner) and not truncated at stop. */
+        TAP_EQ_INT(read_full_file(logfile, &logtext, NULL), 0, "console log file readable");
+        TAP_OK(logtext && strstr(logtext, "berth busybox container capi " BANNER_END), "banner in the log file");
+        TAP_OK(logtext && strstr(logtext, "berth busybox init: shutting down"),
+               "init's shutdown message (after SIGTERM) in the log file");
+}
+
+static void test_wraparound(void) {
+        _cleanup_free_ char *rootfs = NULL, *script = NULL, *config = NULL, *err = NULL;
+        char *data = NULL;
+        size_t len = 0;
+        int r;
+
+        /* Reuses the first container's rootfs; the script prints ~120 KiB, then idles. */
+        if (berth_container_default_rootfs(b, name, &rootfs) < 0 || asprintf(&script, "%s/spew.sh", rootfs) < 0)
+                return;
+        static const char spew[] = "i=0\n"
+                                   "while [ $i -lt 10000 ]; do echo \"line $i\"; i=$((i+1)); done\n"
+                                   "echo END-OF-\"\"OUTPUT\n"
+                                   "exec sleep 1000\n";
+        r = write_file_atomic(script, spew, strlen(spew), 0755);
+        TAP_EQ_INT(r, 0, "write the spew script");
+        if (asprintf(&config,
+                     "lxc.rootfs.path = %s\n"
+                     "lxc.init.cmd = /bin/sh /spew.sh\n"
+                     "lxc.console.buffer.size = 64K\n"
+                     "lxc.mount.auto = proc sys\n"
+                     "lxc.net.0.type = empty\n",
+                     rootfs) < 0)
+                return;
+        TAP_EQ_INT(define_with(wrap, config), 0, "define %s", wrap);
+        r = berth_container_start(b, wrap, &err);
+        TAP_EQ_INT(r, 0, "start %s (%s)", wrap, strna(err));
+        if (r < 0)
+                return;
+
+        data = wait_console(wrap, WRAP_END, 20000, &len);
+        TAP_OK(data && memmem(data, len, WRAP_END, strlen(WRAP_END)), "the end marker arrived");
+        TAP_OK(len <= RING_SIZE && len > RING_SIZE - 64, "the ring is full but not over (%zu bytes)", len);
+        TAP_OK(data && len > 15 && memcmp(data + len - strlen(WRAP_END "\r\n"), WRAP_END "\r\n",
+                                          strlen(WRAP_END "\r\n")) == 0,
+               "the newest bytes end with the intact last line");
+        TAP_OK(data && !memmem(data, len, "line 0\r", 7), "the oldest lines were dropped");
+
+        /* After the first (possibly cut) line, lines are consecutive up to 9999. */
+        bool ordered = data != NULL;
+        long prev = -1;
+        char *s = data ? memchr(data, '\n', len) : NULL;
+        for (s = s ? s + 1 : NULL; ordered && s && s < data + len; ) {
+                char *nl = memchr(s, '\n', (size_t) (data + len - s));
+                if (!nl)
+                        break;
+                if (strncmp(s, "line ", 5) == 0) {
+                        long v = strtol(s + 5, NULL, 10);
+                        if (prev >= 0 && v != prev + 1)
+                                ordered = false;
+                        prev = v;
+                } else if (strncmp(s, WRAP_END, strlen(WRAP_END)) != 0)
+                        ordered = false;
+                s = nl + 1;
+        }
+        TAP_OK(ordered && prev == 9999, "lines are in order and the last numbered line is 9999 (%ld)", prev);
+        free(data);
+
+        TAP_EQ_INT(berth_container_stop(b, wrap), 0, "stop %s", wrap);
+        TAP_EQ_INT(berth_container_undefine(b, wrap), 0, "undefine %s", wrap);
+        (void) unlink(script);
+}
+
+static void test_bad_config(void) {
+        _cleanup_free_ char *err = NULL, *dir = NULL;
+        int r;
+
+        r = berth_container_define(b, bad,
+                                   "lxc.uts.name = ok\n"
+                                   "lxc.bogus.key = 1\n"
+                                   "lxc.console.buffer.size = lots\n",
+                                   0, &err);
+        TAP_EQ_INT(r, -EINVAL, "define with config errors: -EINVAL");
+        TAP_OK(err && strstr(err, "config:2"), "error names file:line of the first problem (%s)", strna(err));
+        TAP_OK(err && strstr(err, "config:3"), "every error is reported");
+        TAP_OK(!berth_container_exists(b, bad), "nothing defined");
+        if (asprintf(&dir, "%s/%s", berth_get_containers_dir(b), bad) >= 0)
+                TAP_OK(!path_exists(dir), "no directory left on disk");
+        err = mfree(err);
+        TAP_EQ_INT(berth_container_define(b, "../evil", "lxc.uts.name = x\n", 0, &err), -EINVAL, "bad name");
+}
+
+static void test_missing_init(void) {
+        _cleanup_free_ char *rootfs = NULL, *config = NULL, *err = NULL, *rundir = NULL, *cg = NULL;
+        berth_state state = _BERTH_STATE_MAX;
+        int r;
+
+        if (berth_container_default_rootfs(b, name, &rootfs) < 0 ||
+            asprintf(&config, "lxc.rootfs.path = %s\nlxc.init.cmd = /sbin/no-such-init\n", rootfs) < 0)
+                return;
+        TAP_EQ_INT(define_with(noinit, config), 0, "define %s", noinit);
+        r = berth_container_start(b, noinit, &err);
+        TAP_OK(r < 0, "start without init fails (%d)", r);
+        TAP_OK(err && strstr(err, "no-such-init"), "the error names the missing init (%s)", strna(err));
+        TAP_EQ_INT(berth_container_get_state(b, noinit, &state, NULL), 0, "state after failed start");
+        TAP_EQ_INT(state, BERTH_STATE_STOPPED, "STOPPED after failed start");
+        rundir = run_dir_of(noinit);
+        cg = container_cgroup(noinit);
+        TAP_OK(rundir && !path_exists(rundir), "no run dir left");
+        TAP_OK(cg && !path_exists(cg), "no cgroup left");
+        TAP_EQ_INT(berth_container_undefine(b, noinit), 0, "undefine %s", noinit);
+}
+
+static void test_fd_leaks(void) {
+        int before = fd_count(0), failures = 0;
+
+        for (unsigned i = 0; i < 20; i++) {
+                _cleanup_free_ char *err = NULL;
+                int r = berth_container_start(b, name, &err), q = 0;
+                /* SIGTERM (lxc.signal.stop) only works once init's trap is installed: it prints the
+                 * banner right after. */
+                if (r >= 0) {
+                        size_t len;
+                        free(wait_console(name, BANNER_END, 5000, &len));
+                        q = berth_container_stop(b, name);
+                }
+                if (r < 0 || q < 0) {
+                        TAP_DIAG("cycle %u: start %d (%s), stop %d", i, r, strna(err), q);
+                        failures++;
+                }
+        }
+        TAP_EQ_INT(failures, 0, "20 start/stop cycles");
+        TAP_EQ_INT(fd_count(0), before, "fd count unchanged after 20 cycles");
+}
+
+static void test_definitions(void) {
+        _cleanup_free_ char *text = NULL;
+        char **names = NULL;
+        int n;
+
+        TAP_EQ_INT(berth_container_get_config_text(b, name, &text), 0, "config text readable");
+        TAP_OK(text && strstr(text, "lxc.console.buffer.size = 64K"), "stored as written");
+        n = berth_container_list(b, &names);
+        TAP_EQ_INT(n, 1, "one container listed");
+        TAP_OK(names && names[0] && streq(names[0], name), "list names it");
+        for (char **s = names; s && *s; s++)
+                free(*s);
+        free(names);
+        TAP_EQ_INT(berth_container_undefine(b, name), 0, "undefine");
+        TAP_OK(!berth_container_exists(b, name), "gone after undefine");
+        TAP_EQ_INT(berth_container_undefine(b, name), -ENOENT, "undefine unknown: -ENOENT");
+}
+
+int main(void) {
+        if (geteuid() != 0) {
+                printf("1..0 # SKIP needs root\n");
+                return 0;
+        }
+        if (access("/bin/busybox", X_OK) < 0) {
+                printf("1..0 # SKIP needs busybox-static\n");
+                return 0;
+        }
+        if (!mkdtemp(root)) {
+                printf("Bail out! mkdtemp: %m\n");
+                return 1;
+        }
+        snprintf(name, sizeof name, "capi-%d", (int) getpid());
+        snprintf(wrap, sizeof wrap, "wrap-%d", (int) getpid());
+        snprintf(bad, sizeof bad, "bad-%d", (int) getpid());
+        snprintf(noinit, sizeof noinit, "noinit-%d", (int) getpid());
+
+        if (berth_new(root, &b) < 0) {
+                printf("Bail out! berth_new\n");
+                return 1;
+        }
+        TAP_DIAG("root %s, monitor %s", root, berth_get_monitor_path(b));
+
+        test_lifecycle();
+        test_wraparound();
+        test_bad_config();
+        test_missing_init();
+        test_fd_leaks();
+        test_definitions();
+
+        /* Whatever a failed check left running. */
+        const char *const all[] = { name, wrap, noinit };
+        for (size_t i = 0; i < ELEMENTSOF(all); i++)
+                (void) berth_container_stop(b, all[i]);
+        if (tap_failed)
+                TAP_DIAG("keeping %s for inspection", root);
+        else
+                (void) rm_rf(root);
+        b = berth_unref(b);
+        return tap_done();
+}

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spawn_container() against a real busybox rootfs: init is pid 1 with the container's hostname, /dev is
+ * populated, mount entries land inside the rootfs (also through a hostile symlink), failures name what
+ * failed and leave nothing behind. Root; meson runs it under `unshare -m -n --propagation private`. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "spawn/spawn.h"
+#include "tests/unit/tap.h"
+#include "util/fd-util.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+#include "util/pty-util.h"
+
+static char tmpdir[] = "/tmp/berth-spawn-XXXXXX";
+static char rootfs[256], share[256], evilshare[256];
+
+#define SCRIPT_END "END-OF-TEST"
+/* How scripts print it: split so /proc/1/cmdline (echoed too) does not contain the marker itself. */
+#define SCRIPT_END_CMD "echo END-OF-\"\"TEST"
+
+static int copy_file(const char *from, const char *to, mode_t mode) {
+        _cleanup_free_ char *data = NULL;
+        size_t size;
+        int r = read_full_file(from, &data, &size);
+        if (r < 0)
+                return r;
+        return write_file_atomic(to, data, size, mode);
+}
+
+static int write_file(const char *path, const char *s) {
+        return write_file_atomic(path, s, strlen(s), 0644);
+}
+
+static int build_rootfs(void) {
+        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc", "tmp", "mnt", "srv" };
+        static const char *const applets[] = { "sh", "cat", "ls", "hostname", "echo", "readlink", "sleep",
+                                               "grep" };
+        char path[512];
+        int r;
+
+        if (!mkdtemp(tmpdir))
+                return -errno;
+        snprintf(rootfs, sizeof rootfs, "%s/rootfs", tmpdir);
+        snprintf(share, sizeof share, "%s/share", tmpdir);
+        snprintf(evilshare, sizeof evilshare, "%s/evilshare", tmpdir);
+        if (mkdir(rootfs, 0755) < 0 || mkdir(share, 0755) < 0 || mkdir(evilshare, 0755) < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                snprintf(path, sizeof path, "%s/%s", rootfs, dirs[i]);
+                if (mkdir(path, 0755) < 0)
+                        return -errno;
+        }
+        snprintf(path, sizeof path, "%s/bin/busybox", rootfs);
+        r = copy_file("/bin/busybox", path, 0755);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(applets); i++) {
+                snprintf(path, sizeof path, "%s/bin/%s", rootfs, applets[i]);
+                if (symlink("busybox", path) < 0)
+                        return -errno;
+        }
+        snprintf(path, sizeof path, "%s/ROOTFS_MARKER", rootfs);
+        if ((r = write_file(path, "inside-the-rootfs\n")) < 0)
+                return r;
+        snprintf(path, sizeof path, "%s/etc/container-etc", rootfs);
+        if ((r = write_file(path, "x\n")) < 0)
+                return r;
+        /* The hostile symlink: followed naively from the host it is the host's /etc. */
+        snprintf(path, sizeof path, "%s/mnt/evil", rootfs);
+        if (symlink("/../../../etc", path) < 0)
+                return -errno;
+        snprintf(path, sizeof path, "%s/share-marker", share);
+        if ((r = write_file(path, "shared\n")) < 0)
+                return r;
+        snprintf(path, sizeof path, "%s/evil-marker-berth", evilshare);
+        return write_file(path, "evil\n");
+}
+
+static BerthConfig *config_new(const char *init_cmd) {
+        BerthConfig *c = calloc(1, sizeof *c);
+        if (!c)
+                abort();
+        c->uts_name = strdup("berth-spawn-test");
+        c->init_cmd = strdup(init_cmd);
+        c->autodev = 1;
+        c->log_level = -1;
+        c->personality = 0xffffffffUL;
+        c->mount_auto = BERTH_MOUNT_AUTO_PROC | BERTH_MOUNT_AUTO_SYS_RO | BERTH_MOUNT_AUTO_CGROUP2;
+        return c;
+}
+
+static void config_add_entry(BerthConfig *c, const char *source, const char *target, unsigned long flags,
+                             bool create_dir, bool create_file, bool optional) {
+        c->mount_entries = realloc(c->mount_entries, (c->n_mount_entries + 1) * sizeof(BerthMountEntry));
+        if (!c->mount_entries)
+                abort();
+        c->mount_entries[c->n_mount_entries++] = (BerthMountEntry) {
+                .source = strdup(source),
+                .target = strdup(target),
+                .fstype = strdup("none"),
+                .options = strdup("bind"),
+                .flags = flags,
+                .create_dir = create_dir,
+                .create_file = create_file,
+                .optional = optional,
+        };
+}
+
+static void config_add_fs(BerthConfig *c, const char *fstype, const char *target, unsigned long flags,
+                          const char *data) {
+        config_add_entry(c, fstype, target, flags, true, false, false);
+        BerthMountEntry *e = &c->mount_entries[c->n_mount_entries - 1];
+        free(e->fstype);
+        free(e->options);
+        e->fstype = strdup(fstype);
+        e->options = strdup(data);
+        e->data = strdup(data);
+}
+
+static void config_free(BerthConfig *c) {
+        for (size_t i = 0; i < c->n_mount_entries; i++) {
+                free(c->mount_entries[i].source);
+                free(c->mount_entries[i].target);
+                free(c->mount_entries[i].fstype);
+                free(c->mount_entries[i].options);
+                free(c->mount_entries[i].data);
+        }
+        free(c->mount_entries);
+        free(c->netdevs);
+        free(c->uts_name);
+        free(c->init_cmd);
+        free(c);
+}
+
+/* Read the console until the script's end marker (or a timeout), dropping the tty's \r and turning the
+ * NULs of /proc/1/cmdline into spaces. */
+static char *read_console(int master, int timeout_ms) {
+        size_t size = 0, alloc = 65536;
+        char *out = calloc(1, alloc);
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+
+        for (;;) {
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+                if (elapsed >= timeout_ms || strstr(out, SCRIPT_END))
+                        break;
+                struct pollfd pfd = { .fd = master, .events = POLLIN };
+                if (poll(&pfd, 1, (int) (timeout_ms - elapsed)) <= 0)
+                        break;
+                char buf[4096];
+                ssize_t n = read(master, buf, sizeof buf);
+                if (n <= 0) {
+                        if (n < 0 && errno == EAGAIN)
+                                continue;
+                        break;
+                }
+                for (ssize_t i = 0; i < n; i++) {
+                        if (buf[i] == '\r')
+                                continue;
+                        if (size + 2 >= alloc) {
+                                alloc *= 2;
+                                out = realloc(out, alloc);
+                        }
+                        out[size++] = buf[i] ? buf[i] : ' ';
+                        out[size] = 0;
+                }
+        }
+        return out;
+}
+
+/* The value after "KEY=" on its own line, up to the end of the line (static buffer). */
+static const char *line_value(const char *out, const char *key) {
+        static char val[4096];
+        char pat[128];
+        snprintf(pat, sizeof pat, "\n%s=", key);
+        const char *p = strstr(out, pat);
+        if (!p)
+                return NULL;
+        p += strlen(pat);
+        size_t n = strcspn(p, "\n");
+        snprintf(val, sizeof val, "%.*s", (int) MIN(n, sizeof val - 1), p);
+        return val;
+}
+
+static bool has_word(const char *list, const char *word) {
+        size_t l = strlen(word);
+        for (const char *p = list; p && (p = strstr(p, word)); p += l)
+                if ((p == list || p[-1] == ' ') && (p[l] == ' ' || p[l] == 0))
+                        return true;
+        return false;
+}
+
+/* Find the mountinfo line (between MOUNTINFO and the end marker) for mount point mp; copies its per-mount
+ * options and fstype. Returns whether it was found. Later (upper) mounts win. */
+static bool mountinfo_find(const char *out, const char *mp, char *ret_opts, char *ret_fstype) {
+        const char *p = strstr(out, "\nMOUNTINFO\n");
+        bool found = false;
+        if (!p)
+                return false;
+        p += strlen("\nMOUNTINFO\n");
+        while (*p && !startswith(p, SCRIPT_END)) {
+                size_t n = strcspn(p, "\n");
+                char line[1024], f_mp[512], f_opts[256], f_type[64];
+                snprintf(line, sizeof line, "%.*s", (int) MIN(n, sizeof line - 1), p);
+                const char *dash = strstr(line, " - ");
+                if (sscanf(line, "%*s %*s %*s %*s %511s %255s", f_mp, f_opts) == 2 && dash &&
+                    sscanf(dash + 3, "%63s", f_type) == 1 && streq(f_mp, mp)) {
+                        found = true;
+                        if (ret_opts)
+                                strcpy(ret_opts, f_opts);
+                        if (ret_fstype)
+                                strcpy(ret_fstype, f_type);
+                }
+                p += n;
+                if (*p)
+                        p++;
+        }
+        return found;
+}
+
+/* Whether any mount point (field 5) in the container's mountinfo contains s. */
+static bool mountinfo_mp_contains(const char *out, const char *s) {
+        const char *p = strstr(out, "\nMOUNTINFO\n");
+        if (!p)
+                return true;
+        for (p += strlen("\nMOUNTINFO\n"); *p && !startswith(p, SCRIPT_END);) {
+                size_t n = strcspn(p, "\n");
+                char line[1024], mp[512];
+                snprintf(line, sizeof line, "%.*s", (int) MIN(n, sizeof line - 1), p);
+                if (sscanf(line, "%*s %*s %*s %*s %511s", mp) == 1 && strstr(mp, s))
+                        return true;
+                p += n;
+                if (*p)
+                        p++;
+        }
+        return false;
+}
+
+static bool mountinfo_mentions(const char *path) {
+        _cleanup_free_ char *mi = NULL;
+        if (read_full_file("/proc/self/mountinfo", &mi, NULL) < 0)
+                return true;
+        return strstr(mi, path) != NULL;
+}
+
+static int reap(int pidfd, siginfo_t *si) {
+        memset(si, 0, sizeof *si);
+        while (waitid(P_PIDFD, (id_t) pidfd, si, WEXITED) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return 0;
+}
+
+static void self_netns(char *buf, size_t size) {
+        ssize_t n = readlink("/proc/self/ns/net", buf, size - 1);
+        buf[n < 0 ? 0 : n] = 0;
+}
+
+static void test_full_container(void) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        _cleanup_free_ char *slave_path = NULL, *error = NULL, *out = NULL;
+        char opts[256], fstype[64], our_net[64], path[512];
+        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
+        siginfo_t si;
+
+        TAP_EQ_INT(pty_open_console(&master, &slave, &slave_path), 0, "console pty opened");
+
+        BerthConfig *c = config_new(
+                "/bin/sh -c '"
+                "echo; echo BEGIN; echo PID=$$; echo HOST=$(hostname); "
+                "echo ENV=$container/$FOO/$TERM/$PATH; "
+                "echo -n CMDLINE=; cat /proc/1/cmdline; echo; "
+                "echo DEV=$(ls /dev); echo PTS=$(ls /dev/pts); echo PTMX=$(readlink /dev/ptmx); "
+                "echo ROOT=$(cat /ROOTFS_MARKER); echo SHARE=$(ls /srv/share/sub); echo ETC=$(ls /etc); "
+                "echo FILE=$(cat /etc2/file-bind); "
+                "echo NET=$(readlink /proc/self/ns/net); echo CG=$(grep ^0:: /proc/self/cgroup); "
+                "echo MOUNTINFO; cat /proc/self/mountinfo; " SCRIPT_END_CMD "; exit 7'");
+        char *env[] = { (char *) "FOO=bar", NULL };
+        c->environment = env;
+        config_add_entry(c, share, "/srv/share/sub", MS_BIND, true, false, false);
+        config_add_entry(c, evilshare, "mnt/evil", MS_BIND, false, false, false);
+        config_add_entry(c, "/nonexistent-berth-source", "opt/x", MS_BIND, true, false, true);
+        config_add_entry(c, share, "ro-share", MS_BIND | MS_RDONLY, true, false, false);
+        snprintf(path, sizeof path, "%s/share-marker", share);
+        config_add_entry(c, path, "etc2/file-bind", MS_BIND, false, true, false);
+        config_add_fs(c, "tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "size=1m,mode=1777");
+        c->netdevs = calloc(1, sizeof(BerthNetDev));
+        c->netdevs[0] = (BerthNetDev) { .index = 0, .type = BERTH_NET_NONE };
+        c->n_netdevs = 1;
+        snprintf(path, sizeof path, "%s/srv/abs", rootfs);
+        config_add_entry(c, share, path, MS_BIND, true, false, false);
+
+        SpawnParams p = {
+                .name = "spawn-test",
+                .config = c,
+                .rootfs = rootfs,
+                .cgroup_fd = -1,
+                .console_slave_fd = slave,
+                .console_slave_path = slave_path,
+        };
+        int r = spawn_container(&p, &res, &error);
+        TAP_EQ_INT(r, 0, "spawn_container() succeeds (%s)", strna(error));
+        if (r < 0) {
+                config_free(c);
+                return;
+        }
+        TAP_OK(res.pid > 0 && res.pidfd >= 0, "init pid %d and a pidfd returned", (int) res.pid);
+
+        out = read_console(master, 15000);
+        TAP_OK(strstr(out, SCRIPT_END), "init's output reached the console");
+        TAP_EQ_STR(line_value(out, "PID"), "1", "init is pid 1 in its pid namespace");
+        TAP_EQ_STR(line_value(out, "HOST"), "berth-spawn-test", "hostname is lxc.uts.name");
+        TAP_EQ_STR(line_value(out, "ENV"),
+                   "lxc/bar/linux//usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                   "environment: container=lxc, lxc.environment, TERM, PATH");
+        const char *v = line_value(out, "CMDLINE");
+        TAP_OK(v && startswith(v, "/bin/sh -c "), "/proc/1/cmdline is lxc.init.cmd (%s)", strna(v));
+        v = line_value(out, "DEV");
+        const char *want_dev[] = { "null", "zero", "full", "random", "urandom", "tty", "console", "pts", "ptmx",
+                                   "shm", "fd", "stdin", "stdout", "stderr" };
+        for (size_t i = 0; i < ELEMENTSOF(want_dev); i++)
+                TAP_OK(has_word(v, want_dev[i]), "/dev/%s exists (%s)", want_dev[i], strna(v));
+        TAP_OK(has_word(line_value(out, "PTS"), "ptmx"), "/dev/pts is a devpts with ptmx");
+        TAP_EQ_STR(line_value(out, "PTMX"), "pts/ptmx", "/dev/ptmx -> pts/ptmx");
+        TAP_EQ_STR(line_value(out, "ROOT"), "inside-the-rootfs", "the rootfs is /");
+        TAP_EQ_STR(line_value(out, "SHARE"), "share-marker", "create=dir bind entry mounted");
+        v = line_value(out, "ETC");
+        TAP_OK(has_word(v, "evil-marker-berth") && !has_word(v, "container-etc"),
+               "entry through /mnt/evil -> /../../../etc landed on the container's /etc (%s)", strna(v));
+        TAP_EQ_STR(line_value(out, "FILE"), "shared", "create=file bind entry mounted");
+        TAP_EQ_STR(line_value(out, "CG"), "0::/", "cgroup namespace rooted at init's cgroup");
+        self_netns(our_net, sizeof our_net);
+        TAP_EQ_STR(line_value(out, "NET"), our_net, "lxc.net.0.type=none: the host's network namespace is shared");
+
+        TAP_OK(mountinfo_find(out, "/", NULL, NULL), "mountinfo has the root mount");
+        TAP_OK(mountinfo_find(out, "/proc", NULL, fstype) && streq(fstype, "proc"), "proc on /proc");
+        TAP_OK(mountinfo_find(out, "/proc/sys", opts, NULL) && startswith(opts, "ro"), "/proc/sys read-only");
+        TAP_OK(mountinfo_find(out, "/sys", opts, fstype) && startswith(opts, "ro"), "/sys read-only");
+        TAP_OK(mountinfo_find(out, "/sys/fs/cgroup", opts, fstype) && streq(fstype, "cgroup2"),
+               "cgroup2 on /sys/fs/cgroup");
+        TAP_OK(mountinfo_find(out, "/dev", NULL, fstype) && streq(fstype, "tmpfs"), "tmpfs on /dev");
+        TAP_OK(mountinfo_find(out, "/dev/pts", NULL, fstype) && streq(fstype, "devpts"), "devpts on /dev/pts");
+        TAP_OK(mountinfo_find(out, "/dev/console", NULL, fstype) && streq(fstype, "devpts"),
+               "/dev/console is the console pty");
+        TAP_OK(mountinfo_find(out, "/etc", NULL, NULL), "the symlinked entry is mounted on /etc inside");
+        TAP_OK(mountinfo_find(out, "/ro-share", opts, NULL) && startswith(opts, "ro"),
+               "ro bind entry is read-only");
+        TAP_OK(mountinfo_find(out, "/srv/abs", NULL, NULL), "a target spelt as a host path under the rootfs");
+        TAP_OK(mountinfo_find(out, "/tmp", opts, fstype) && streq(fstype, "tmpfs") && strstr(opts, "nosuid"),
+               "tmpfs entry mounted with its flags");
+        TAP_OK(strstr(out, "size=1024k"), "tmpfs entry got its data (size=1m)");
+        TAP_OK(!mountinfo_find(out, "/opt/x", NULL, NULL), "optional entry with a missing source skipped");
+        TAP_OK(!mountinfo_mp_contains(out, tmpdir), "every mount point is inside the container's /");
+        TAP_OK(access("/etc/evil-marker-berth", F_OK) < 0, "host /etc untouched");
+
+        TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped through its pidfd");
+        TAP_OK(si.si_code == CLD_EXITED && si.si_status == 7, "init's exit status is seen (%d/%d)", si.si_code,
+               si.si_status);
+        TAP_OK(!mountinfo_mentions(rootfs), "no mount of the rootfs left in our mount namespace");
+        safe_close(res.pidfd);
+        c->environment = NULL;
+        config_free(c);
+        if (!strstr(out, SCRIPT_END) || getenv("SPAWN_TEST_VERBOSE"))
+                TAP_DIAG("console: %s", out);
+}
+
+static void test_empty_netns(void) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        _cleanup_free_ char *slave_path = NULL, *error = NULL, *out = NULL;
+        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
+        char our_net[64];
+        siginfo_t si;
+
+        TAP_EQ_INT(pty_open_console(&master, &slave, &slave_path), 0, "console pty opened");
+        BerthConfig *c = config_new("/bin/sh -c 'echo; echo NET=$(readlink /proc/self/ns/net); "
+                                    "echo LINKS=$(ls /sys/class/net); " SCRIPT_END_CMD "'");
+        /* No lxc.net at all: unlike LXC, berth never silently shares the host network. */
+
+        SpawnParams p = { .name = "spawn-net", .config = c, .rootfs = rootfs, .cgroup_fd = -1,
+                          .console_slave_fd = slave, .console_slave_path = slave_path };
+        int r = spawn_container(&p, &res, &error);
+        TAP_EQ_INT(r, 0, "spawn without lxc.net (%s)", strna(error));
+        if (r >= 0) {
+                out = read_console(master, 15000);
+                self_netns(our_net, sizeof our_net);
+                const char *v = line_value(out, "NET");
+                TAP_OK(v && *v && !streq(v, our_net), "no lxc.net: a new network namespace (%s)", strna(v));
+                TAP_EQ_STR(line_value(out, "LINKS"), "lo", "only lo in a fresh sysfs");
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+}
+
+static void test_cgroup(void) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF, cgfd = -EBADF;
+        _cleanup_free_ char *slave_path = NULL, *error = NULL, *out = NULL, *mi = NULL, *host_cg = NULL;
+        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
+        char base[512] = "", cg[600], path[128], name[64];
+        siginfo_t si;
+
+        /* The cgroup2 hierarchy: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
+        if (read_full_file("/proc/self/mountinfo", &mi, NULL) >= 0)
+                for (char *l = strtok(mi, "\n"); l; l = strtok(NULL, "\n")) {
+                        char mp[512];
+                        const char *dash = strstr(l, " - cgroup2 ");
+                        if (dash && sscanf(l, "%*s %*s %*s %*s %511s", mp) == 1) {
+                                strcpy(base, mp);
+                                break;
+                        }
+                }
+        if (!*base) {
+                TAP_SKIP("no cgroup2 hierarchy mounted: CLONE_INTO_CGROUP not tested");
+                return;
+        }
+        snprintf(name, sizeof name, "berth-test-spawn-%d", (int) getpid());
+        snprintf(cg, sizeof cg, "%s/%s", base, name);
+        if (mkdir(cg, 0755) < 0) {
+                TAP_SKIP("cannot create a cgroup2 cgroup: CLONE_INTO_CGROUP not tested");
+                return;
+        }
+        cgfd = open(cg, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+        TAP_EQ_INT(pty_open_console(&master, &slave, &slave_path), 0, "console pty opened");
+        BerthConfig *c = config_new("/bin/sh -c 'echo; echo CG=$(grep ^0:: /proc/self/cgroup); "
+                                    "echo LS=$(ls /sys/fs/cgroup/cgroup.procs); "
+                                    "echo CGMOUNT=$(grep \" /sys/fs/cgroup \" /proc/self/mountinfo); "
+                                    SCRIPT_END_CMD "; sleep 2'");
+        c->mount_auto |= BERTH_MOUNT_AUTO_CGROUP2_RO;
+        SpawnParams p = { .name = "spawn-cg", .config = c, .rootfs = rootfs, .cgroup_fd = cgfd,
+                          .console_slave_fd = slave, .console_slave_path = slave_path };
+        int r = spawn_container(&p, &res, &error);
+        TAP_EQ_INT(r, 0, "spawn with CLONE_INTO_CGROUP (%s)", strna(error));
+        if (r >= 0) {
+                out = read_console(master, 15000);
+                snprintf(path, sizeof path, "/proc/%d/cgroup", (int) res.pid);
+                (void) read_full_file(path, &host_cg, NULL);
+                TAP_OK(host_cg && strstr(host_cg, name), "init is in the payload cgroup on the host");
+                TAP_EQ_STR(line_value(out, "CG"), "0::/", "inside, its cgroup is the namespace root");
+                TAP_EQ_STR(line_value(out, "LS"), "/sys/fs/cgroup/cgroup.procs",
+                           "the container's cgroup2 mounted");
+                const char *v = line_value(out, "CGMOUNT");
+                TAP_OK(v && strstr(v, " ro,"), "cgroup2:ro mounts read-only (%s)", strna(v));
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+        TAP_OK(rmdir(cg) == 0, "payload cgroup removable after the container is gone");
+}
+
+static void test_failures(void) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        _cleanup_free_ char *slave_path = NULL, *error = NULL, *error2 = NULL;
+        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
+        siginfo_t si;
+
+        TAP_EQ_INT(pty_open_console(&master, &slave, &slave_path), 0, "console pty opened");
+        int fds_before = fd_count(0);
+
+        BerthConfig *c = config_new("/sbin/nope --flag");
+        SpawnParams p = { .name = "spawn-fail", .config = c, .rootfs = rootfs, .cgroup_fd = -1,
+                          .console_slave_fd = slave, .console_slave_path = slave_path };
+        int r = spawn_container(&p, &res, &error);
+        TAP_EQ_INT(r, -ENOENT, "missing init: -ENOENT");
+        TAP_EQ_STR(error, "exec /sbin/nope: No such file or directory", "error names the missing init");
+        TAP_EQ_INT(res.pid, -1, "result untouched on failure");
+        memset(&si, 0, sizeof si);
+        TAP_OK(waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD, "failed child already reaped");
+        TAP_EQ_INT(fd_count(0), fds_before, "no fd leaked on failure");
+        TAP_OK(!mountinfo_mentions(rootfs), "no mount left after a failed start");
+        config_free(c);
+
+        c = config_new("/bin/sh");
+        config_add_entry(c, "/nonexistent-berth-source", "mnt/x", MS_BIND, true, false, false);
+        p.config = c;
+        r = spawn_container(&p, &res, &error2);
+        TAP_EQ_INT(r, -ENOENT, "missing mount source: -ENOENT");
+        TAP_EQ_STR(error2, "mount /nonexistent-berth-source on mnt/x: No such file or directory",
+                   "error names the mount entry");
+        TAP_OK(waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD, "failed child already reaped");
+        TAP_EQ_INT(fd_count(0), fds_before, "no fd leaked on failure");
+        config_free(c);
+}
+
+int main(void) {
+        if (geteuid() != 0) {
+                printf("1..0 # SKIP needs root\n");
+                return 0;
+        }
+        if (access("/bin/busybox", X_OK) < 0) {
+                printf("1..0 # SKIP /bin/busybox (busybox-static) missing\n");
+                return 0;
+        }
+        int fds_start = fd_count(0);
+        int r = build_rootfs();
+        TAP_EQ_INT(r, 0, "busybox rootfs built in %s", tmpdir);
+        if (r >= 0) {
+                test_full_container();
+                test_empty_netns();
+                test_cgroup();
+                test_failures();
+        }
+        TAP_EQ_INT(fd_count(0), fds_start, "no fd left open after all containers are reaped");
+        if (tmpdir[strlen(tmpdir) - 1] != 'X') {
+                TAP_EQ_INT(rm_rf(tmpdir), 0, "temp dir removed");
+                TAP_OK(access(tmpdir, F_OK) < 0, "temp dir gone");
+        }
+        return tap_done();
+}

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* berthd's D-Bus surface without a broker or root: the real Manager and Container vtables served over a
+ * peer-to-peer socketpair by a forked child, on a temp root with two containers defined through the C API.
+ * Checks that the live introspection matches the committed dbus/ XML (with
+ * tests/integration/check-introspection.py) and the answers a caller gets before polkit is involved:
+ * name validation, unknown containers, option checking, listing, properties, the object manager.
+ *
+ * Usage: test-introspect SOURCE_ROOT */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+
+#include "../../service/errors.h"
+#include "../../service/manager-dbus.h"
+#include "../../service/manager.h"
+#include "berth.h"
+#include "tap.h"
+#include "log/log.h"
+#include "util/fileio.h"
+
+static const char *source_root;
+
+static _noreturn_ void run_server(int fd, const char *root) {
+        Manager *m = NULL;
+        sd_id128_t id;
+        int r;
+
+        log_set_max_level(LOG_WARNING);
+        r = manager_new(root, &m);
+        if (r >= 0)
+                r = sd_bus_new(&m->bus);
+        if (r >= 0)
+                r = sd_bus_set_fd(m->bus, fd, fd);
+        if (r >= 0)
+                r = sd_id128_randomize(&id);
+        if (r >= 0)
+                r = sd_bus_set_server(m->bus, true, id);
+        if (r >= 0)
+                r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r >= 0)
+                r = manager_register_bus(m);
+        if (r >= 0)
+                r = sd_bus_start(m->bus);
+        if (r >= 0)
+                r = manager_startup(m);
+        if (r >= 0)
+                r = sd_event_loop(m->event);
+        manager_free(m);
+        _exit(r < 0 ? 1 : 0);
+}
+
+static int call(sd_bus *bus, const char *path, const char *interface, const char *member, sd_bus_error *error,
+                sd_bus_message **reply, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, NULL, path, interface, member);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return sd_bus_call(bus, m, 0, error, reply);
+}
+
+static char *xasprintf(const char *format, ...) _printf_(1, 2);
+static char *xasprintf(const char *format, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (r < 0)
+                abort();
+        return s;
+}
+
+/* Runs the checker; its output becomes TAP diagnostics. Returns its exit status. */
+static int run_checker(const char *interface, const char *expected, const char *actual, const char *tmp) {
+        _cleanup_free_ char *out = xasprintf("%s/checker.out", tmp);
+        _cleanup_free_ char *cmd = xasprintf("python3 %s/tests/integration/check-introspection.py %s %s %s >%s 2>&1",
+                                             source_root, interface, expected, actual, out);
+        _cleanup_free_ char *text = NULL;
+        int status;
+
+        status = system(cmd);
+        if (read_full_file(out, &text, NULL) >= 0)
+                for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+                        TAP_DIAG("%s", line);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void check_introspection(sd_bus *bus, const char *path, const char *interface, const char *tmp) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *actual = xasprintf("%s/%s.live.xml", tmp, interface);
+        _cleanup_free_ char *expected = xasprintf("%s/dbus/%s.xml", source_root, interface);
+        _cleanup_free_ char *mutated = xasprintf("%s/%s.mutated.xml", tmp, interface);
+        _cleanup_free_ char *text = NULL;
+        const char *xml;
+        char *p;
+        int r;
+
+        r = call(bus, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL, &reply, "");
+        TAP_EQ_INT(r, 1, "Introspect %s", path);
+        if (r < 0 || sd_bus_message_read(reply, "s", &xml) < 0)
+                return;
+        TAP_EQ_INT(write_file_atomic(actual, xml, strlen(xml), 0644), 0, "save the live XML of %s", interface);
+
+        if (system("python3 -c '' 2>/dev/null") != 0) {
+                TAP_SKIP("python3 is not installed");
+                return;
+        }
+        TAP_EQ_INT(run_checker(interface, expected, actual, tmp), 0, "dbus/%s.xml matches the live vtable",
+                   interface);
+
+        /* The comparison can fail: one argument's direction flipped is caught. */
+        TAP_EQ_INT(read_full_file(expected, &text, NULL), 0, "read dbus/%s.xml", interface);
+        p = text ? strstr(text, "direction=\"in\"") : NULL;
+        if (p)
+                memcpy(p, "direction=\"ou\"", strlen("direction=\"ou\""));
+        TAP_OK(p && write_file_atomic(mutated, text, strlen(text), 0644) == 0, "write a mutated copy");
+        TAP_EQ_INT(run_checker(interface, mutated, actual, tmp), 1, "a mutated %s is reported", interface);
+}
+
+static void check_error(int r, const sd_bus_error *e, const char *name, const char *message, const char *what) {
+        TAP_OK(r < 0, "%s fails", what);
+        TAP_EQ_STR(e->name, name, "%s: error name", what);
+        if (message)
+                TAP_EQ_STR(e->message, message, "%s: error message", what);
+}
+
+static void check_string_property(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  const char *expected) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *s = NULL;
+        int r;
+
+        r = sd_bus_get_property_string(bus, NULL, path, interface, property, &e, &s);
+        TAP_EQ_INT(r, 0, "Get %s.%s", interface, property);
+        TAP_EQ_STR(s, expected, "%s = %s", property, expected);
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        char tmp[] = "/tmp/test-introspect.XXXXXX";
+        _cleanup_free_ char *root = NULL;
+        berth *b = NULL;
+        int sv[2], r, status;
+        pid_t pid;
+
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s SOURCE_ROOT\n", argv[0]);
+                return 2;
+        }
+        source_root = argv[1];
+        TAP_EQ_INT(berth_errors_register(), 0, "register the error map");
+
+        if (!mkdtemp(tmp))
+                return 1;
+        root = xasprintf("%s/root", tmp);
+        TAP_EQ_INT(berth_new(root, &b), 0, "berth_new on a temp root");
+        TAP_EQ_INT(berth_container_define(b, "c1", "", 4242, NULL), 0, "define c1 (owner 4242)");
+        TAP_EQ_INT(berth_container_define(b, "web-1", "lxc.console.buffer.size = 64K\n", 0, NULL), 0,
+                   "define web-1");
+        berth_unref(b);
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return 1;
+        pid = fork();
+        if (pid == 0) {
+                close(sv[0]);
+                run_server(sv[1], root);
+        }
+        close(sv[1]);
+
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_fd(bus, sv[0], sv[0]) < 0)
+                return 1;
+        TAP_EQ_INT(sd_bus_start(bus), 0, "connect to the served vtables");
+
+        check_introspection(bus, "/org/berth1", "org.berth1.Manager", tmp);
+        check_introspection(bus, "/org/berth1/container/c1", "org.berth1.Container", tmp);
+
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *name, *state, *path;
+
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "ListContainers", NULL, &reply, "a{sv}", 0);
+                TAP_EQ_INT(r, 1, "ListContainers");
+                TAP_OK(r >= 0 && sd_bus_message_enter_container(reply, 'a', "(sso)") > 0, "a(sso)");
+                TAP_OK(sd_bus_message_read(reply, "(sso)", &name, &state, &path) > 0, "first entry");
+                TAP_EQ_STR(name, "c1", "sorted: c1 first");
+                TAP_EQ_STR(state, "STOPPED", "c1 is STOPPED");
+                TAP_EQ_STR(path, "/org/berth1/container/c1", "c1's path");
+                TAP_OK(sd_bus_message_read(reply, "(sso)", &name, &state, &path) > 0, "second entry");
+                TAP_EQ_STR(name, "web-1", "then web-1");
+                TAP_EQ_STR(path, "/org/berth1/container/web_2d1", "web-1's path is sd_bus_path_encode()d");
+                TAP_EQ_INT(sd_bus_message_read(reply, "(sso)", &name, &state, &path), 0, "two containers");
+        }
+
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "ListContainers", &e, NULL, "a{sv}", 1, "all", "b",
+                         1);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Unknown option 'all'.", "ListContainers {all}");
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *path = NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "GetContainer", NULL, &reply, "s", "web-1");
+                TAP_EQ_INT(r, 1, "GetContainer web-1");
+                TAP_OK(r >= 0 && sd_bus_message_read(reply, "o", &path) > 0, "an object path");
+                TAP_EQ_STR(path, "/org/berth1/container/web_2d1", "GetContainer's path");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "GetContainer", &e, NULL, "s", "nope");
+                check_error(r, &e, BERTH_ERROR_NO_SUCH_CONTAINER, "No container 'nope'.", "GetContainer nope");
+                TAP_EQ_INT(r, -ENOENT, "NoSuchContainer round-trips to ENOENT");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "GetContainer", &e, NULL, "s", "../etc");
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Invalid container name '../etc'.", "GetContainer ../etc");
+        }
+        {
+                /* Checked before polkit, so an unauthorised caller learns the same. */
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "a b", "",
+                         0);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Invalid container name 'a b'.", "CreateContainer 'a b'");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "c3", "", 1,
+                         "template", "s", "alpine");
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Unknown template 'alpine' (known: busybox).",
+                            "CreateContainer template=alpine");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "c1", "", 0);
+                check_error(r, &e, BERTH_ERROR_CONTAINER_EXISTS, "Container 'c1' already exists.", "CreateContainer c1");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1/container/c1", "org.berth1.Container", "ReadConsoleLog", &e, NULL, "ta{sv}",
+                         UINT64_C(0), 1, "consume", "s", "yes");
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Option 'consume' must be of type 'b', not 's'.",
+                            "ReadConsoleLog consume=<string>");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1/container/nope", "org.berth1.Container", "Start", &e, NULL, "a{sv}", 0);
+                TAP_OK(r < 0, "Start on an unknown object fails");
+                TAP_OK(sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_OBJECT) ||
+                               sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD),
+                       "... with UnknownObject (got %s)", strna(e.name));
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                int yes = -1;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "HasApiExtension", NULL, &reply, "s", "no_such_ext");
+                TAP_OK(r >= 0 && sd_bus_message_read(reply, "b", &yes) > 0 && yes == 0,
+                       "HasApiExtension(no_such_ext) is false");
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                int yes = -1;
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "ConfigItemIsSupported", NULL, &reply, "s",
+                         "lxc.uts.name");
+                TAP_OK(r >= 0 && sd_bus_message_read(reply, "b", &yes) > 0 && yes == 1,
+                       "ConfigItemIsSupported(lxc.uts.name) is true");
+        }
+
+        check_string_property(bus, "/org/berth1/container/web_2d1", "org.berth1.Container", "Name", "web-1");
+        check_string_property(bus, "/org/berth1/container/c1", "org.berth1.Container", "State", "STOPPED");
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                uint32_t owner = 0;
+                uint64_t size = 0;
+                TAP_EQ_INT(sd_bus_get_property_trivial(bus, NULL, "/org/berth1/container/c1", "org.berth1.Container",
+                                                       "Owner", &e, 'u', &owner),
+                           0, "Get Owner");
+                TAP_EQ_INT(owner, 4242, "Owner is the uid given at definition");
+                TAP_EQ_INT(sd_bus_get_property_trivial(bus, NULL, "/org/berth1/container/web_2d1",
+                                                       "org.berth1.Container", "ConsoleBufferSize", &e, 't', &size),
+                           0, "Get ConsoleBufferSize");
+                TAP_EQ_INT(size, 65536, "ConsoleBufferSize of a stopped container comes from its config");
+        }
+        {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *path;
+                unsigned n = 0;
+                r = call(bus, "/org/berth1", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", NULL, &reply,
+                         "");
+                TAP_EQ_INT(r, 1, "GetManagedObjects");
+                if (r >= 0 && sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}") > 0)
+                        while (sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}") > 0) {
+                                if (sd_bus_message_read(reply, "o", &path) > 0 && startswith(path, "/org/berth1/container/"))
+                                        n++;
+                                (void) sd_bus_message_skip(reply, "a{sa{sv}}");
+                                (void) sd_bus_message_exit_container(reply);
+                        }
+                TAP_EQ_INT(n, 2, "the object manager lists both containers");
+        }
+
+        bus = sd_bus_flush_close_unref(bus);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the server exits cleanly when the client leaves");
+
+        (void) rm_rf(tmp);
+        return tap_done();
+}
