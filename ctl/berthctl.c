@@ -4,6 +4,7 @@
  * every error is berthd's message, printed verbatim. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "berth-build.h"
+#include "console-forward.h"
 #include "polkit-agent.h"
 #include "service/errors.h"
 #include "util/fd-util.h"
@@ -45,6 +47,7 @@ enum {
         OPT_JSON = 1 << 0,
         OPT_CREATE = 1 << 1,
         OPT_CONSOLE_LOG = 1 << 2,
+        OPT_CONSOLE = 1 << 3,
 };
 
 static bool arg_ask_password = true;
@@ -57,6 +60,7 @@ static const char *arg_template = NULL;
 static bool arg_clear = false;
 static bool arg_consume = false;
 static uint64_t arg_max = 0;
+static int arg_escape = CONSOLE_FORWARD_ESCAPE_DEFAULT;
 static unsigned arg_verb_opts = 0;
 
 static int fail(int error, const char *fmt, ...) _printf_(2, 3);
@@ -621,6 +625,108 @@ static int verb_console_log(sd_bus *bus, char **args) {
         return EXIT_SUCCESS;
 }
 
+/* "Ctrl-a" for 0x01; "Ctrl-[" and the like for the few non-letters. */
+static void format_escape(int escape, char *buf, size_t size) {
+        if (escape >= 1 && escape <= 26)
+                snprintf(buf, size, "Ctrl-%c", 'a' + escape - 1);
+        else
+                snprintf(buf, size, "Ctrl-%c", '@' + escape);
+}
+
+static int verb_console(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_close_ int fd = -EBADF;
+        ConsoleForwardEnd end;
+        bool tty = isatty(STDIN_FILENO);
+        char key[16];
+        int r, received, signo = 0;
+
+        /* The pty master comes as a file descriptor in the reply: that needs a local connection (not
+         * --host, whose SSH stream cannot carry descriptors). */
+        r = sd_bus_can_send(bus, SD_BUS_TYPE_UNIX_FD);
+        if (r <= 0)
+                return fail(0, "Attaching to a console needs file descriptor passing, which this connection%s%s "
+                            "does not support; 'berthctl console-log %s' works remotely",
+                            arg_host ? " to " : "", arg_host ?: "", args[0]);
+
+        r = get_container_path(bus, args[0], &path);
+        if (r != 0)
+                return r;
+
+        agent_open_if_enabled();
+
+        r = new_call(bus, path, BERTH_CONTAINER_IFACE, "OpenConsole", &m);
+        if (r >= 0)
+                r = append_empty_options(m);
+        if (r < 0)
+                return fail(r, "Failed to build the OpenConsole call");
+
+        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
+        if (r < 0) {
+                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_METHOD, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                        return fail(0, "This berthd does not support attaching to a console (no "
+                                    "org.berth1.Container.OpenConsole method); 'berthctl console-log %s' "
+                                    "shows the console output", args[0]);
+                return fail_call(&error, r, "open the console");
+        }
+        r = sd_bus_message_read(reply, "h", &received);
+        if (r < 0)
+                return fail(r, "Failed to parse the OpenConsole reply");
+        /* The message owns the received descriptor. */
+        fd = fcntl(received, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return fail(errno, "Failed to duplicate the console descriptor");
+        reply = sd_bus_message_unref(reply);
+
+        /* A polkit tty agent shares our terminal: it must be gone before the terminal goes raw. */
+        polkit_agent_close();
+
+        format_escape(arg_escape, key, sizeof key);
+        if (!arg_quiet) {
+                if (!tty)
+                        fprintf(stderr, "Connected to %s.\n", args[0]);
+                else if (arg_escape >= 0)
+                        fprintf(stderr, "Connected to %s. Press %s q to detach.\n", args[0], key);
+                else
+                        fprintf(stderr, "Connected to %s. No escape key: close the terminal or send SIGTERM "
+                                "to detach.\n", args[0]);
+        }
+
+        ConsoleForwardParams params = {
+                .input_fd = STDIN_FILENO,
+                .output_fd = STDOUT_FILENO,
+                .pty_fd = fd,
+                .escape = arg_escape,
+                .linger_msec = CONSOLE_FORWARD_LINGER_MSEC,
+                .linger_max_msec = CONSOLE_FORWARD_LINGER_MAX_MSEC,
+        };
+        r = console_forward(&params, &end, &signo);
+        if (r == -EPIPE)
+                return EXIT_FAILURE; /* the reader of our output went away: nobody to tell */
+        if (r < 0)
+                return fail(r, "Console forwarding failed");
+
+        switch (end) {
+        case CONSOLE_FORWARD_DETACHED:
+        case CONSOLE_FORWARD_INPUT_EOF:
+                if (!arg_quiet)
+                        fprintf(stderr, "%sDetached from %s.\n", tty ? "\n" : "", args[0]);
+                return EXIT_SUCCESS;
+        case CONSOLE_FORWARD_HANGUP:
+                if (!arg_quiet)
+                        fprintf(stderr, "%sThe console of %s was closed (the container stopped).\n", tty ? "\n" : "",
+                                args[0]);
+                return EXIT_SUCCESS;
+        case CONSOLE_FORWARD_SIGNAL:
+        default:
+                if (!arg_quiet)
+                        fprintf(stderr, "%sDetached from %s: %s.\n", tty ? "\n" : "", args[0], strsignal(signo));
+                return 128 + signo; /* as a shell reports a command killed by a signal */
+        }
+}
+
 static int verb_extensions(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_strv_free_ char **l = NULL;
@@ -670,13 +776,19 @@ static void help(void) {
                "                                Write the console ring buffer to stdout (raw);\n"
                "                                --clear empties it after reading, --consume removes\n"
                "                                what was read (LXC behaviour)\n"
+               "  console NAME [--escape CHAR]  Attach to a running container's console: raw terminal,\n"
+               "                                Ctrl-a q detaches, Ctrl-a Ctrl-a sends Ctrl-a; --escape\n"
+               "                                picks another key (a letter, ^X, or 'none'). With\n"
+               "                                standard input not a terminal, bytes pass unchanged and\n"
+               "                                its end detaches once the console has gone quiet\n"
                "  extensions                    List the API extensions berthd supports here\n"
                "  is-supported KEY              Print whether a config key is supported (exit 0/1)\n"
                "  help                          Show this help\n\n"
                "Options:\n"
                "  -h --help                     Show this help\n"
                "     --version                  Show the version\n"
-               "  -q --quiet                    No table header/footer, no yes/no output\n"
+               "  -q --quiet                    No table header/footer, no yes/no output, no console\n"
+               "                                connect/detach messages\n"
                "     --no-ask-password          Do not ask for a password for polkit authorization\n"
                "  -H --host=[USER@]HOST         Operate on a remote host (over SSH)\n"
                "     --address=ADDRESS          Connect to this D-Bus address instead of the system bus\n"
@@ -684,7 +796,8 @@ static void help(void) {
                "Exit status:\n"
                "  0 success   1 failure (or is-supported: no)   2 bad usage\n"
                "  4 not authorized (AccessDenied, InteractiveAuthorizationRequired)\n"
-               "  5 no such container\n");
+               "  5 no such container\n"
+               "  128+N console: detached by signal N (SIGTERM, SIGINT, SIGHUP, SIGQUIT)\n");
 }
 
 typedef struct Verb {
@@ -708,6 +821,7 @@ static const Verb verbs[] = {
         { "start", 1, 0, true, verb_start },
         { "stop", 1, 0, true, verb_stop },
         { "console-log", 1, OPT_CONSOLE_LOG, true, verb_console_log },
+        { "console", 1, OPT_CONSOLE, true, verb_console },
         { "extensions", 0, 0, true, verb_extensions },
         { "is-supported", 1, 0, true, verb_is_supported },
         { "help", 0, 0, false, verb_help },
@@ -738,6 +852,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CLEAR,
                 ARG_CONSUME,
                 ARG_MAX,
+                ARG_ESCAPE,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -752,6 +867,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "clear", no_argument, NULL, ARG_CLEAR },
                 { "consume", no_argument, NULL, ARG_CONSUME },
                 { "max", required_argument, NULL, ARG_MAX },
+                { "escape", required_argument, NULL, ARG_ESCAPE },
                 {}
         };
         int c;
@@ -802,6 +918,14 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EXIT_USAGE;
                         }
                         arg_verb_opts |= OPT_CONSOLE_LOG;
+                        break;
+                case ARG_ESCAPE:
+                        if (console_forward_parse_escape(optarg, &arg_escape) < 0) {
+                                fprintf(stderr, "berthctl: --escape needs a letter (a for Ctrl-a), ^X or 'none', "
+                                        "got '%s'.\n", optarg);
+                                return -EXIT_USAGE;
+                        }
+                        arg_verb_opts |= OPT_CONSOLE;
                         break;
                 case '?':
                         return -EXIT_USAGE; /* getopt printed why */

@@ -106,6 +106,30 @@ const char *const *berth_api_extensions(void);
 bool berth_has_api_extension(const char *extension);
 bool berth_config_item_is_supported(const char *key);
 
+/* ---- logging (lxc_log) ---- */
+
+/* Process-global logging of libberth, as lxc_log_init(). level: TRACE DEBUG INFO NOTICE WARN ERROR CRIT
+ * ALERT FATAL (case-insensitive) or 0-8; NULL or unknown = ERROR (TRACE logs as DEBUG). prefix: NULL =
+ * "berth", cut to 31 characters. file: "none" = no file; a path = that file (parents created 0755, opened
+ * append-only, mode 0640, close-on-exec, fd above 2; -errno if it cannot be opened); NULL with name =
+ * <lxcpath, else the log directory>/<name>/<name>.log, best effort. File lines read
+ * "<prefix> [<name> ]<YYYY-MM-DDThh:mm:ss.mmmZ> <LEVEL> <file>:<func>:<line> - <msg>" (UTC).
+ * quiet = false: events at ERROR or worse also go to stderr as
+ * "<prefix>: [<name>: ]<file>: <func>: <line> <msg>".
+ * NULL → -EINVAL. Already initialised → 0 with errno = EOPNOTSUPP (the first configuration stays until
+ * berth_log_close()). */
+struct berth_log {
+        const char *name;
+        const char *lxcpath;
+        const char *file;
+        const char *level;
+        const char *prefix;
+        bool quiet;
+};
+int berth_log_init(const struct berth_log *log);
+/* Close the file and restore the logging that was in place before berth_log_init(). */
+void berth_log_close(void);
+
 #ifdef __cplusplus
 }
 #endif

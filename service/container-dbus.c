@@ -7,6 +7,8 @@
 #include <sys/epoll.h>
 
 #include "container-dbus.h"
+#include "container-lifecycle.h"
+#include "container-mount.h"
 #include "errors.h"
 #include "log/log.h"
 #include "manager-dbus.h"
@@ -534,6 +536,43 @@ static const sd_bus_vtable container_vtable[] = {
                                 SD_BUS_ARGS("a{sv}", options),
                                 SD_BUS_NO_RESULT,
                                 method_clear_console_log,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        /* Issues 3 and 4: container-lifecycle.c, container-mount.c. */
+        SD_BUS_METHOD_WITH_ARGS("Reboot",
+                                SD_BUS_ARGS("i", timeout, "a{sv}", options),
+                                SD_BUS_RESULT("b", running),
+                                method_reboot,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Shutdown",
+                                SD_BUS_ARGS("i", timeout, "a{sv}", options),
+                                SD_BUS_RESULT("b", stopped),
+                                method_shutdown,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Freeze",
+                                SD_BUS_ARGS("a{sv}", options),
+                                SD_BUS_NO_RESULT,
+                                method_freeze,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Unfreeze",
+                                SD_BUS_ARGS("a{sv}", options),
+                                SD_BUS_NO_RESULT,
+                                method_unfreeze,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("OpenConsole",
+                                SD_BUS_ARGS("a{sv}", options),
+                                SD_BUS_RESULT("h", pty),
+                                method_open_console,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Mount",
+                                SD_BUS_ARGS("s", source, "s", target, "s", fstype, "t", flags, "s", data,
+                                            "a{sv}", options),
+                                SD_BUS_NO_RESULT,
+                                method_mount,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Umount",
+                                SD_BUS_ARGS("s", target, "t", flags, "a{sv}", options),
+                                SD_BUS_NO_RESULT,
+                                method_umount,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "container-dbus.h"
 #include "errors.h"
+#include "log-control.h"
 #include "log/log.h"
 #include "manager-dbus.h"
 #include "polkit.h"
@@ -430,6 +431,10 @@ int manager_register_bus(Manager *m) {
                 return log_error_errno(r, "Failed to add the object manager: %m");
 
         r = container_register_bus(m);
+        if (r < 0)
+                return r;
+
+        r = log_control_register_bus(m->bus);
         if (r < 0)
                 return r;
 

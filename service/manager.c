@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "container-dbus.h"
+#include "container-lifecycle.h"
 #include "errors.h"
 #include "log/log.h"
 #include "manager-dbus.h"
@@ -341,6 +342,7 @@ void container_detach_monitor(Container *c) {
                                   "Container '%s' stopped.", c->name);
         container_fail_operations(c, OPERATION_CLEAR_CONSOLE, BERTH_ERROR_NOT_RUNNING,
                                   "Container '%s' stopped.", c->name);
+        container_lifecycle_monitor_gone(c);
 
         c->state_changed_slot = sd_bus_slot_unref(c->state_changed_slot);
         c->disconnected_slot = sd_bus_slot_unref(c->disconnected_slot);
@@ -449,6 +451,8 @@ Operation *operation_free(Operation *o) {
         c = o->container;
 
         o->slot = sd_bus_slot_unref(o->slot);
+        o->caller_match_slot = sd_bus_slot_unref(o->caller_match_slot);
+        o->caller_query_slot = sd_bus_slot_unref(o->caller_query_slot);
         o->message = sd_bus_message_unref(o->message);
 
         if (o->prev)

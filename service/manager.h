@@ -15,7 +15,8 @@
 #include "berth.h"
 #include "polkit.h"
 
-/* Start/Stop/ReadConsoleLog/ClearConsoleLog requests in flight per daemon (machined's OPERATIONS_MAX). */
+/* Requests waiting for an answer (Start, Stop, console, Reboot, Shutdown, Freeze, Mount, ...) per daemon
+ * (machined's OPERATIONS_MAX). Beyond that a caller gets Busy. */
 #define MANAGER_OPERATIONS_MAX 64U
 
 #define MANAGER_OBJECT_PATH "/org/berth1"
@@ -30,17 +31,28 @@ typedef enum OperationType {
         OPERATION_STOP,
         OPERATION_READ_CONSOLE,
         OPERATION_CLEAR_CONSOLE,
+        OPERATION_REBOOT,
+        OPERATION_SHUTDOWN,
+        OPERATION_FREEZE,
+        OPERATION_UNFREEZE,
+        OPERATION_OPEN_CONSOLE,
+        OPERATION_MOUNT,
+        OPERATION_UMOUNT,
         _OPERATION_TYPE_MAX,
 } OperationType;
 
 /* One D-Bus request that is answered later. The request message is kept referenced; slot is the monitor
- * call made on its behalf (NULL for Start, which waits on the container's ready fd instead). */
+ * call made on its behalf (NULL for Start, which waits on the container's ready fd instead). Long waits
+ * (Reboot, Shutdown) also watch their caller on the bus (caller_match_slot, caller_query_slot): a caller
+ * that disconnects has its request dropped, so a forgotten Reboot(-1) holds nothing. */
 struct Operation {
         Manager *manager;
         Container *container;
         OperationType type;
         sd_bus_message *message;
         sd_bus_slot *slot;
+        sd_bus_slot *caller_match_slot, *caller_query_slot;
+        int timeout; /* Reboot/Shutdown: the timeout argument in seconds (-1 = none) */
         Operation *next, *prev; /* in container->operations */
 };
 

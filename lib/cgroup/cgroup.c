@@ -96,7 +96,7 @@ int cgroup_open(const char *path) {
         return RET_NERRNO(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
-int cgroup_remove(const char *path) {
+int cgroup_remove(const char *path, bool kill_remaining) {
         _cleanup_free_ char *kill_file = NULL;
         struct stat st;
 
@@ -111,9 +111,9 @@ int cgroup_remove(const char *path) {
         for (unsigned i = 0;; i++) {
                 if (rmdir(path) >= 0 || errno == ENOENT)
                         return 0;
-                if (errno != EBUSY || i >= 500)
+                if (errno != EBUSY || i >= 300)
                         return -errno;
-                if (i == 0)
+                if (i == 0 && kill_remaining)
                         (void) write_string_file(kill_file, "1");
                 (void) nanosleep(&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
         }

@@ -6,6 +6,7 @@
  * on a pure cgroup2 host and /sys/fs/cgroup/unified on a hybrid one. All paths here are absolute
  * file-system paths. */
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* The cgroup2 mount point: -ENOMEDIUM if the host has none. */
@@ -22,8 +23,9 @@ int cgroup_create(const char *path);
 int cgroup_attach(const char *path, pid_t pid);
 /* A directory fd for CLONE_INTO_CGROUP (O_DIRECTORY|O_CLOEXEC). */
 int cgroup_open(const char *path);
-/* Kill what is left (cgroup.kill), then rmdir, retrying while the kernel still tears processes down.
- * A missing directory is success. */
-int cgroup_remove(const char *path);
+/* rmdir, retrying for a while as the kernel still tears exited processes down; with kill_remaining,
+ * what is left is killed first (cgroup.kill). Never pass kill_remaining for a cgroup the caller might
+ * still be in. A missing directory is success. */
+int cgroup_remove(const char *path, bool kill_remaining);
 /* The unified-hierarchy cgroup of pid (0 = self) relative to the hierarchy root, e.g. "/berth/c1/payload". */
 int cgroup_pid_get_path(pid_t pid, char **ret);

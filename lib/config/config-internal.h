@@ -70,5 +70,16 @@ bool config_net_subkey_known(const char *sub);
 extern const char *const config_net_subkeys[]; /* the 25 LXC subkeys of lxc.net.N, NULL-terminated */
 unsigned config_edit_distance(const char *a, const char *b);
 
+/* config-identity.c: lxc.cap.drop/keep, lxc.init.uid/gid/groups, lxc.no_new_privs, lxc.idmap. */
+#define CONFIG_DECLARE_KEY(prefix)                                                                    \
+        int config_set_##prefix(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx); \
+        int config_get_##prefix(const BerthConfig *c, const char *key, char **ret);                  \
+        int config_clear_##prefix(BerthConfig *c, const char *key)
+CONFIG_DECLARE_KEY(cap);
+CONFIG_DECLARE_KEY(init_id);
+CONFIG_DECLARE_KEY(init_groups);
+CONFIG_DECLARE_KEY(no_new_privs);
+CONFIG_DECLARE_KEY(idmap);
+
 /* config.c: read an included file or directory into c (errors go to ctx->diag, or ctx->reason). */
 int config_include(BerthConfig *c, const char *path, ConfigSetContext *ctx);

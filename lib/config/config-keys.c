@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config/config-internal.h"
+#include "config/config-log.h"
 #include "log/log.h"
 #include "util/strv.h"
 
@@ -585,6 +586,8 @@ static int namespace_check_param(const ConfigKey *k, const char *param) {
 }
 
 #define KEY(n, f, prefix) { n, f, set_##prefix, get_##prefix, clear_##prefix, NULL }
+/* Rows whose functions live in another config-*.c file (config_set_<prefix>, ...). */
+#define EXT_KEY(n, f, prefix) { n, f, config_set_##prefix, config_get_##prefix, config_clear_##prefix, NULL }
 #define LATER(n, f) { n, f, NULL, NULL, NULL, NULL }
 #define LATER_FAMILY(n, f, check) { n, (f) | CONFIG_KEY_FAMILY, NULL, NULL, NULL, check }
 
@@ -600,9 +603,9 @@ const ConfigKey config_keys[] = {
         KEY("lxc.arch", 0, arch),
         KEY("lxc.init.cmd", 0, init_cmd),
         KEY("lxc.init.cwd", 0, init_cwd),
-        LATER("lxc.init.uid", 0),
-        LATER("lxc.init.gid", 0),
-        LATER("lxc.init.groups", 0),
+        EXT_KEY("lxc.init.uid", 0, init_id),
+        EXT_KEY("lxc.init.gid", 0, init_id),
+        EXT_KEY("lxc.init.groups", L, init_groups),
         LATER("lxc.execute.cmd", 0),
         KEY("lxc.environment", L, environment),
         LATER("lxc.environment.runtime", L),
@@ -622,16 +625,16 @@ const ConfigKey config_keys[] = {
         LATER("lxc.console.path", H),
         { "lxc.log.file", H, set_path, get_path, clear_path, NULL },
         KEY("lxc.log.level", 0, log_level),
-        LATER("lxc.log.syslog", 0),
+        EXT_KEY("lxc.log.syslog", 0, log_syslog),
         KEY("lxc.net", 0, net),
         { "lxc.net.", CONFIG_KEY_FAMILY, set_net_sub, get_net_sub, clear_net_sub, net_check_param },
         KEY("lxc.signal.halt", 0, signal),
         KEY("lxc.signal.reboot", 0, signal),
         KEY("lxc.signal.stop", 0, signal),
         KEY("lxc.include", H, include),
-        LATER("lxc.idmap", L | H),
-        LATER("lxc.cap.drop", H),
-        LATER("lxc.cap.keep", H),
+        EXT_KEY("lxc.idmap", L | H, idmap),
+        EXT_KEY("lxc.cap.drop", L | H, cap),
+        EXT_KEY("lxc.cap.keep", L | H, cap),
         LATER("lxc.hook", L | H),
         LATER("lxc.hook.version", H),
         LATER("lxc.hook.pre-start", L | H),
@@ -648,7 +651,7 @@ const ConfigKey config_keys[] = {
         LATER("lxc.seccomp.allow_nesting", 0),
         LATER("lxc.seccomp.notify.proxy", H),
         LATER("lxc.seccomp.notify.cookie", 0),
-        LATER("lxc.no_new_privs", 0),
+        EXT_KEY("lxc.no_new_privs", 0, no_new_privs),
         LATER("lxc.cgroup2", L),
         LATER_FAMILY("lxc.cgroup2.", L, NULL),
         LATER("lxc.cgroup.dir", H),

@@ -382,7 +382,8 @@ static bool is_default(const BerthConfig *c, const char *key, const char *value)
         if (streq(key, "lxc.autodev"))
                 return c->autodev == 1;
         if (streq(key, "lxc.tty.max") || streq(key, "lxc.pty.max") || streq(key, "lxc.console.buffer.size") ||
-            streq(key, "lxc.console.size") || streq(key, "lxc.console.rotate"))
+            streq(key, "lxc.console.size") || streq(key, "lxc.console.rotate") || streq(key, "lxc.init.uid") ||
+            streq(key, "lxc.init.gid") || streq(key, "lxc.no_new_privs"))
                 return streq(value, "0");
         return false;
 }

@@ -45,6 +45,12 @@ typedef struct BerthNetDev {
         BerthNetType type;
 } BerthNetDev;
 
+/* One lxc.idmap line: ids nsid..nsid+range-1 inside are hostid..hostid+range-1 outside. */
+typedef struct BerthIdmap {
+        char type;          /* 'u' or 'g' */
+        uint32_t nsid, hostid, range;
+} BerthIdmap;
+
 typedef struct BerthConfig {
         char *uts_name;
         char *rootfs_path;   /* directory; NULL = the container directory's "rootfs" */
@@ -62,6 +68,7 @@ typedef struct BerthConfig {
         bool console_rotate;
         char *log_file;
         int log_level;       /* syslog level, -1 = unset */
+        char *log_syslog;    /* lxc.log.syslog facility ("daemon", "local0".."local7"), NULL = unset */
         BerthNetDev *netdevs;
         size_t n_netdevs;
         int signal_halt, signal_reboot, signal_stop; /* 0 = unset (defaults: SIGPWR, SIGINT, SIGKILL) */
@@ -69,6 +76,18 @@ typedef struct BerthConfig {
         unsigned long personality; /* from lxc.arch, 0xffffffff = unset */
         char **includes;           /* lxc.include values seen, for get (to_string does not write them: the
                                     * included keys are merged in and serialised themselves) */
+        /* Identity (lxc.cap.*, lxc.init.uid/gid/groups, lxc.no_new_privs, lxc.idmap). Capabilities are
+         * bit masks of CAP_* numbers. lxc.cap.drop and lxc.cap.keep are mutually exclusive: at most one
+         * of cap_drop != 0 and cap_keep_set holds. */
+        uint64_t cap_drop;
+        uint64_t cap_keep;         /* with cap_keep_set: every capability NOT in here is dropped */
+        bool cap_keep_set;         /* lxc.cap.keep given ("none" sets it with cap_keep = 0) */
+        uint32_t init_uid, init_gid;  /* default 0; inside the user namespace when there is one */
+        uint32_t *init_groups;     /* supplementary groups of init (none: init has no supplementary groups) */
+        size_t n_init_groups;
+        bool no_new_privs;
+        BerthIdmap *idmaps;        /* any entry means a user namespace */
+        size_t n_idmaps;
 } BerthConfig;
 
 /* Diagnostics collected while parsing: every problem, not only the first. Each entry reads
@@ -112,6 +131,10 @@ int berth_config_text_host_keys(const char *text, char ***ret_keys);
 const char *berth_config_suggest_key(const char *key);
 /* Every top-level key berth implements (static strings, NULL-terminated). */
 const char *const *berth_config_list_keys(void);
+
+/* The host id that id nsid of type 'u' or 'g' maps to through lxc.idmap: -ENOENT if unmapped (or no
+ * idmap at all). */
+int berth_config_idmap_to_host(const BerthConfig *c, char type, uint32_t nsid, uint32_t *ret);
 
 /* Split lxc.init.cmd (shell-like quoting; default "/sbin/init"). */
 int berth_config_init_argv(const BerthConfig *c, char ***ret_argv);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,16 @@
 
 #include "log/log.h"
 #include "util/fd-util.h"
+#include "util/fileio.h"
 
 static int log_max_level = LOG_INFO;
 static LogTarget log_target = LOG_TARGET_STDERR;
 static int log_file_fd = -EBADF;
 static char log_prefix[64];
+static char log_container[128];
+static bool log_stderr_chain = false;
+static int log_syslog_facility = -1; /* >= 0: the extra syslog target of log_open_syslog() is open */
+static char log_syslog_ident[128];   /* openlog() keeps the pointer: it must outlive the call */
 
 void log_set_max_level(int level) {
         log_max_level = level;
@@ -34,8 +40,23 @@ LogTarget log_get_target(void) {
 void log_set_prefix(const char *prefix) {
         snprintf(log_prefix, sizeof log_prefix, "%s", strempty(prefix));
 }
+const char *log_get_prefix(void) {
+        return log_prefix;
+}
 
 int log_open_file(const char *path) {
+        const char *slash = path ? strrchr(path, '/') : NULL;
+        if (isempty(path))
+                return -EINVAL;
+        if (slash && slash != path) {
+                /* LXC creates the parents of a log file (lxc.log.file, lxc_log_init's file) 0755. */
+                _cleanup_free_ char *dir = strndup(path, (size_t) (slash - path));
+                if (!dir)
+                        return -ENOMEM;
+                int r = mkdir_p(dir, 0755);
+                if (r < 0)
+                        return r;
+        }
         int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
         if (fd < 0)
                 return -errno;
@@ -58,6 +79,58 @@ void log_close(void) {
         log_file_fd = safe_close(log_file_fd);
         if (log_target == LOG_TARGET_FILE)
                 log_target = LOG_TARGET_STDERR;
+        log_close_syslog();
+}
+
+void log_set_container(const char *name) {
+        snprintf(log_container, sizeof log_container, "%s", strempty(name));
+}
+
+void log_set_stderr_chain(bool enable) {
+        log_stderr_chain = enable;
+}
+
+static const char *const facility_names[] = {
+        "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+
+int log_syslog_facility_from_string(const char *s) {
+        if (isempty(s))
+                return -EINVAL;
+        if (strcasecmp(s, "daemon") == 0)
+                return LOG_DAEMON;
+        for (size_t i = 0; i < ELEMENTSOF(facility_names); i++)
+                if (strcasecmp(s, facility_names[i]) == 0)
+                        return LOG_LOCAL0 + (int) i * (LOG_LOCAL1 - LOG_LOCAL0);
+        return -EINVAL;
+}
+
+const char *log_syslog_facility_to_string(int facility) {
+        if (facility == LOG_DAEMON)
+                return "daemon";
+        for (size_t i = 0; i < ELEMENTSOF(facility_names); i++)
+                if (facility == LOG_LOCAL0 + (int) i * (LOG_LOCAL1 - LOG_LOCAL0))
+                        return facility_names[i];
+        return NULL;
+}
+
+int log_open_syslog(const char *facility_name, const char *ident) {
+        int facility = log_syslog_facility_from_string(facility_name);
+        if (facility < 0)
+                return facility;
+        snprintf(log_syslog_ident, sizeof log_syslog_ident, "%s", strempty(ident));
+        /* No LOG_NDELAY: the socket is connected at the first message, so opening never fails. */
+        openlog(log_syslog_ident[0] ? log_syslog_ident : NULL, LOG_PID, facility);
+        log_syslog_facility = facility;
+        return 0;
+}
+
+void log_close_syslog(void) {
+        if (log_syslog_facility < 0)
+                return;
+        log_syslog_facility = -1;
+        if (log_target != LOG_TARGET_SYSLOG)
+                closelog();
 }
 
 static const struct {
@@ -137,13 +210,76 @@ static void format_timestamp_utc(char *buf, size_t n) {
                  secs % 60, ts.tv_nsec / 1000000);
 }
 
+/* LXC's level names, for file lines (TRACE is folded into DEBUG: both are LOG_DEBUG). */
+static const char *level_name_upper(int level) {
+        static const char *const names[] = {
+                [LOG_EMERG] = "FATAL", [LOG_ALERT] = "ALERT",  [LOG_CRIT] = "CRIT",   [LOG_ERR] = "ERROR",
+                [LOG_WARNING] = "WARN", [LOG_NOTICE] = "NOTICE", [LOG_INFO] = "INFO", [LOG_DEBUG] = "DEBUG",
+        };
+        return level >= 0 && level < (int) ELEMENTSOF(names) ? names[level] : "NOTSET";
+}
+
+static const char *file_basename(const char *file) {
+        const char *slash = file ? strrchr(file, '/') : NULL;
+        return slash ? slash + 1 : strempty(file);
+}
+
+/* Append s to buf (size n, used *k), escaping newlines so that an event stays one line. */
+static void append_escaped(char *buf, size_t n, size_t *k, const char *s) {
+        for (; *s && *k + 2 < n; s++) {
+                if (*s == '\n' && s[1] == 0)
+                        break; /* a trailing newline is just dropped */
+                if (*s == '\n') {
+                        buf[(*k)++] = '\\';
+                        buf[(*k)++] = 'n';
+                } else
+                        buf[(*k)++] = *s;
+        }
+}
+
+static void write_file_line(int fd, int level, const char *file, int line, const char *func, const char *msg) {
+        char buf[4096 + 512], ts[64];
+        size_t k;
+
+        format_timestamp_utc(ts, sizeof ts);
+        int h = snprintf(buf, sizeof buf, "%s%s%s%s%s %s %s:%s:%d - ", log_prefix, log_prefix[0] ? " " : "",
+                         log_container, log_container[0] ? " " : "", ts, level_name_upper(level),
+                         file_basename(file), strempty(func), line);
+        k = h < 0 ? 0 : MIN((size_t) h, sizeof buf - 2);
+        append_escaped(buf, sizeof buf, &k, msg);
+        buf[k++] = '\n'; /* always room: append_escaped leaves two bytes */
+        (void) loop_write(fd, buf, k);
+}
+
+/* LXC's stderr appender format. */
+static void write_stderr_chain(const char *file, int line, const char *func, const char *msg) {
+        char buf[4096 + 512];
+        int k = snprintf(buf, sizeof buf, "%s%s%s%s%s: %s: %d %s", log_prefix, log_prefix[0] ? ": " : "",
+                         log_container, log_container[0] ? ": " : "", file_basename(file), strempty(func), line,
+                         msg);
+        if (k < 0)
+                return;
+        if (k > (int) sizeof buf - 2)
+                k = (int) sizeof buf - 2;
+        if (k == 0 || buf[k - 1] != '\n')
+                buf[k++] = '\n';
+        (void) loop_write(STDERR_FILENO, buf, (size_t) k);
+}
+
 int log_internalv(int level, int error, const char *file, int line, const char *func, const char *fmt,
                   va_list ap) {
         int saved = errno;
         if (error < 0)
                 error = -error;
 
-        if (level > log_max_level || log_target == LOG_TARGET_NULL) {
+        /* The sinks: the target, plus LXC's chained stderr appender (>= ERROR only) and the extra syslog
+         * target of lxc.log.syslog. The level filters all of them, as LXC's category priority does. */
+        bool to_file = log_target == LOG_TARGET_FILE && log_file_fd >= 0;
+        bool to_stderr = log_target == LOG_TARGET_STDERR || (log_target == LOG_TARGET_FILE && log_file_fd < 0);
+        bool to_chain = log_stderr_chain && !to_stderr && level <= LOG_ERR;
+        bool to_syslog = log_target == LOG_TARGET_SYSLOG || log_syslog_facility >= 0;
+
+        if (level > log_max_level || !(to_file || to_stderr || to_chain || to_syslog)) {
                 errno = saved;
                 return -error;
         }
@@ -152,26 +288,25 @@ int log_internalv(int level, int error, const char *file, int line, const char *
         errno = error;
         vsnprintf(msg, sizeof msg, fmt, ap);
 
-        if (log_target == LOG_TARGET_SYSLOG) {
-                syslog(level, "%s", msg);
-        } else {
+        if (to_syslog) {
+                if (log_syslog_facility >= 0)
+                        syslog(log_syslog_facility | level, "%s", msg);
+                else
+                        syslog(level, "%s", msg);
+        }
+        if (to_file)
+                write_file_line(log_file_fd, level, file, line, func, msg);
+        if (to_chain)
+                write_stderr_chain(file, line, func, msg);
+        if (to_stderr) {
                 char line_buf[4096 + 256];
-                int k;
-                if (log_target == LOG_TARGET_FILE) {
-                        char ts[96];
-                        format_timestamp_utc(ts, sizeof ts);
-                        k = snprintf(line_buf, sizeof line_buf, "%s %s%s%-7s %s:%d %s\n", ts, log_prefix,
-                                     log_prefix[0] ? " " : "", strempty(log_level_to_string(level)), file, line,
-                                     msg);
-                } else
-                        k = snprintf(line_buf, sizeof line_buf, "%s%s%s\n", log_prefix, log_prefix[0] ? ": " : "",
-                                     msg);
+                int k = snprintf(line_buf, sizeof line_buf, "%s%s%s\n", log_prefix, log_prefix[0] ? ": " : "",
+                                 msg);
                 if (k > (int) sizeof line_buf - 1)
                         k = sizeof line_buf - 1;
-                int fd = log_target == LOG_TARGET_FILE && log_file_fd >= 0 ? log_file_fd : STDERR_FILENO;
-                (void) loop_write(fd, line_buf, (size_t) k);
+                if (k > 0)
+                        (void) loop_write(STDERR_FILENO, line_buf, (size_t) k);
         }
-        (void) func;
         errno = saved;
         return -error;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 #include "util/macro.h"
@@ -22,12 +23,32 @@ void log_set_target(LogTarget target);
 LogTarget log_get_target(void);
 /* Prefix printed before each message, e.g. the program name and container. */
 void log_set_prefix(const char *prefix);
-/* Open (append, 0640, O_CLOEXEC) a log file and make it the target. */
+const char *log_get_prefix(void);
+/* Open (append, 0640, O_CLOEXEC, fd above 2) a log file and make it the target; missing parent
+ * directories are created 0755, as LXC does for lxc.log.file. Each event is one line:
+ * "[<prefix> ][<container> ]<YYYY-MM-DDThh:mm:ss.mmmZ> <LEVEL> <file>:<func>:<line> - <msg>", UTC,
+ * LEVEL one of DEBUG INFO NOTICE WARN ERROR CRIT ALERT FATAL, newlines in msg escaped as "\n". */
 int log_open_file(const char *path);
 /* Use an already open fd as the file target (taken over). */
 void log_set_file_fd(int fd);
 int log_get_file_fd(void);
+/* Closes the file target (target back to stderr) and the extra syslog target of log_open_syslog(). */
 void log_close(void);
+
+/* Container name written in every file line and in the chained stderr lines (NULL or "" = none). */
+void log_set_container(const char *name);
+/* LXC's chained stderr appender: when the target is not stderr, events at LOG_ERR or worse are also
+ * printed to stderr as "<prefix>: [<container>: ]<file>: <func>: <line> <msg>". */
+void log_set_stderr_chain(bool enable);
+/* An extra syslog target, in addition to the file (lxc.log.syslog): openlog(ident, LOG_PID, facility)
+ * and every event that passes the level is also sent there. facility_name is "daemon" or
+ * "local0".."local7" (case-insensitive); anything else is -EINVAL and changes nothing. ident is copied
+ * (e.g. "berth-<name>"); NULL uses the program name. */
+int log_open_syslog(const char *facility_name, const char *ident);
+void log_close_syslog(void);
+/* "daemon" → LOG_DAEMON, "local0".."local7" → LOG_LOCAL0..7, else -EINVAL. And back (NULL if none). */
+int log_syslog_facility_from_string(const char *s);
+const char *log_syslog_facility_to_string(int facility);
 
 /* "TRACE".."FATAL" (LXC), "debug".."emerg" (syslog) or "0".."8" (LXC numbers). */
 int log_level_from_string(const char *s);

@@ -57,7 +57,8 @@ static int setup_logging(Monitor *m) {
         r = log_open_file(path);
         if (r < 0)
                 return r;
-        log_set_prefix(m->name);
+        log_set_prefix("berth-monitor");
+        log_set_container(m->name);
         return 0;
 }
 

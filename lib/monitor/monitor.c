@@ -169,8 +169,20 @@ static int load_config(Monitor *m, char **ret_error) {
         if (!m->rootfs)
                 return -ENOMEM;
 
+        /* lxc.log.level and lxc.log.syslog apply to this monitor's log; its file stays monitor.log
+         * (starters read its tail). lxc.log.file is not honoured yet: the log has one file target. */
         if (c->log_level >= 0)
                 log_set_max_level(c->log_level);
+        if (c->log_syslog) {
+                _cleanup_free_ char *ident = NULL;
+                if (asprintf(&ident, "berth-%s", m->name) < 0)
+                        return -ENOMEM;
+                r = log_open_syslog(c->log_syslog, ident);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to open syslog facility %s, ignoring: %m", c->log_syslog);
+        }
+        if (c->log_file)
+                log_notice("lxc.log.file=%s is not supported yet, logging to monitor.log only", c->log_file);
         m->config = TAKE_PTR(c);
         return 0;
 }
@@ -219,12 +231,16 @@ static void remove_cgroups(Monitor *m) {
         r = cgroup_attach(m->cgroup_unified, 0);
         if (r < 0)
                 log_warning_errno(r, "Failed to move to the root cgroup, ignoring: %m");
-        r = cgroup_remove(m->cgroup_payload);
+        r = cgroup_remove(m->cgroup_payload, /* kill_remaining= */ true);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove %s: %m", m->cgroup_payload);
-        r = cgroup_remove(m->cgroup_monitor);
-        if (r < 0)
-                log_warning_errno(r, "Failed to remove %s: %m", m->cgroup_monitor);
+        r = cgroup_remove(m->cgroup_monitor, /* kill_remaining= */ false);
+        if (r < 0) {
+                _cleanup_free_ char *procs_path = NULL, *procs = NULL;
+                if (asprintf(&procs_path, "%s/cgroup.procs", m->cgroup_monitor) >= 0)
+                        (void) read_full_file(procs_path, &procs, NULL);
+                log_warning_errno(r, "Failed to remove %s (processes: %s): %m", m->cgroup_monitor, strna(procs));
+        }
         if (rmdir(m->cgroup_dir) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "Failed to remove %s: %m", m->cgroup_dir);
         /* The per-root base goes too once no container uses it (EBUSY/ENOTEMPTY otherwise). */

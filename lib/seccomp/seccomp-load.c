@@ -279,12 +279,13 @@ int seccomp_profile_load(const SeccompProfile *p, bool allow_nesting, int *ret_n
         r = read_memfd(fd, &bpf, &size);
         if (r < 0)
                 return profile_error(ret_error, r, p, "cannot read back the BPF program");
-        if (size == 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        size_t n_insns = size / sizeof(struct sock_filter);
+        if (n_insns == 0 || size % sizeof(struct sock_filter) != 0 || n_insns > BPF_MAXINSNS)
                 return profile_error(ret_error, -E2BIG, p, "the BPF program is empty or too large "
                                      "(more than 4096 instructions)");
 
         struct sock_fprog prog = {
-                .len = size / sizeof(struct sock_filter),
+                .len = n_insns,
                 .filter = (struct sock_filter *) bpf,
         };
         unsigned flags = p->wants_notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;

@@ -15,6 +15,7 @@ typedef struct SpawnChild {
         const BerthConfig *c;
         int root_fd;       /* O_PATH of the rootfs bind mount */
         bool new_netns;
+        bool userns;       /* lxc.idmap: in a new user namespace, as its root */
         char error[1024];  /* "what: strerror" of the first failure, sent to the parent */
 } SpawnChild;
 
@@ -31,6 +32,16 @@ int spawn_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
 int spawn_setup_mount_auto(SpawnChild *s);
 int spawn_setup_dev(SpawnChild *s);
 int spawn_setup_mount_entries(SpawnChild *s);
+
+/* spawn-identity.c. Parent side: the container root's host ids (-EINVAL with a message when lxc.idmap
+ * does not map uid/gid 0), chowning the console and payload cgroup to them, and writing the child's
+ * uid_map/gid_map. Child side: become root inside the new user namespace; at the end, drop capabilities,
+ * switch to lxc.init.uid/gid/groups and set no_new_privs. */
+int spawn_userns_root(const BerthConfig *c, uid_t *ret_uid, gid_t *ret_gid, char **ret_error);
+int spawn_userns_chown(const SpawnParams *p, uid_t uid, gid_t gid, char **ret_error);
+int spawn_write_idmaps(pid_t pid, const BerthConfig *c, char **ret_error);
+int spawn_child_become_userns_root(SpawnChild *s);
+int spawn_child_setup_identity(SpawnChild *s);
 
 /* "/proc/self/fd/N" for mounting onto (or from) an fd. */
 #define SPAWN_FD_PATH_MAX 32

@@ -191,11 +191,27 @@ static int mount_auto_sys(SpawnChild *s) {
         /* A fresh sysfs is tied to the mounter's network namespace; where that is refused (sharing the
          * host's netns from a user namespace) bind the host's /sys instead, without its submounts. */
         log_debug_errno(r, "spawn: fresh sysfs refused (%m), binding the host's /sys");
-        if (mount("/sys", fdp, NULL, MS_BIND, NULL) < 0)
+        if (mount("/sys", fdp, NULL, MS_BIND, NULL) >= 0) {
+                r = remount_in_root(s->root_fd, "sys", ro ? mflags : 0, 0);
+                if (r < 0)
+                        return spawn_child_error(s, r, "remount /sys read-only");
+                return 0;
+        }
+        if (errno != EINVAL || !s->userns)
                 return spawn_child_error(s, -errno, "bind /sys");
-        r = remount_in_root(s->root_fd, "sys", ro ? mflags : 0, 0);
-        if (r < 0)
-                return spawn_child_error(s, r, "remount /sys read-only");
+
+        /* In a user namespace the host's submounts of /sys are locked to it (they may hide things), so
+         * only a recursive bind is allowed; make the whole tree read-only in one go. */
+        if (mount("/sys", fdp, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return spawn_child_error(s, -errno, "bind /sys");
+        if (ro) {
+                _cleanup_close_ int sys_fd = spawn_open_in_root(s->root_fd, "sys", O_PATH | O_DIRECTORY, 0);
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+                if (sys_fd < 0)
+                        return spawn_child_error(s, sys_fd, "open /sys");
+                if (mount_setattr(sys_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+                        return spawn_child_error(s, -errno, "make /sys read-only");
+        }
         return 0;
 }
 
@@ -305,10 +321,12 @@ int spawn_setup_dev(SpawnChild *s) {
         _cleanup_close_ int pts_fd = openat(dev_fd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (pts_fd < 0)
                 return spawn_child_error(s, -errno, "open /dev/pts");
+        /* The tty group (5) owns new ptys; in a user namespace that does not map it the kernel refuses
+         * the option, so the ptys are then owned by root's group. */
+        bool tty_gid = !s->userns || berth_config_idmap_to_host(s->c, 'g', 5, NULL) >= 0;
+        int k = snprintf(opts, sizeof opts, "newinstance,ptmxmode=0666,mode=0620%s", tty_gid ? ",gid=5" : "");
         if (s->c->pty_max > 0)
-                snprintf(opts, sizeof opts, "newinstance,ptmxmode=0666,mode=0620,gid=5,max=%u", s->c->pty_max);
-        else
-                snprintf(opts, sizeof opts, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+                snprintf(opts + k, sizeof opts - (size_t) k, ",max=%u", s->c->pty_max);
         if (mount("devpts", spawn_fd_path(fdp, pts_fd), "devpts", MS_NOSUID | MS_NOEXEC, opts) < 0)
                 return spawn_child_error(s, -errno, "mount devpts on /dev/pts");
 

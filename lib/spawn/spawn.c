@@ -53,6 +53,15 @@ static int child_mounts(SpawnChild *s) {
         if (s->root_fd < 0)
                 return spawn_child_error(s, -errno, "open %s", p->rootfs);
 
+        /* In a user namespace, only now become its root: until here we were still the host's uid 0, for
+         * which the path to the rootfs (the container directory is 0700 root) is traversable. Everything
+         * below creates files inside the rootfs and must do so as the container's root. */
+        if (s->userns) {
+                r = spawn_child_become_userns_root(s);
+                if (r < 0)
+                        return r;
+        }
+
         r = spawn_setup_mount_auto(s);
         if (r < 0)
                 return r;
@@ -92,7 +101,10 @@ static int child_stdio(SpawnChild *s, int error_fd) {
                 if (ioctl(0, TIOCSCTTY, 1) < 0)
                         return spawn_child_error(s, -errno, "make the console the controlling tty");
         }
-        int r = close_all_fds(&error_fd, 1);
+        /* Keep the log fd (O_CLOEXEC, gone at exec): closing it would let a later open() reuse its number
+         * and receive log lines. */
+        int keep[2] = { error_fd, log_get_file_fd() };
+        int r = close_all_fds(keep, keep[1] >= 0 ? 2 : 1);
         if (r < 0)
                 return spawn_child_error(s, r, "close fds");
         return 0;
@@ -127,11 +139,32 @@ static void child_reset_signals(void) {
         (void) sigprocmask(SIG_SETMASK, &ss, NULL);
 }
 
-static int child_run(SpawnChild *s, int error_fd) {
+/* Block until the parent has written our uid_map/gid_map (one byte), or gave up (EOF). */
+static int child_wait_for_maps(SpawnChild *s, int sync_fd) {
+        char x;
+        ssize_t n;
+        do
+                n = read(sync_fd, &x, 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return spawn_child_error(s, -errno, "wait for the id maps");
+        if (n == 0)
+                return spawn_child_error(s, -EPIPE, "the id maps were not written");
+        safe_close(sync_fd);
+        return 0;
+}
+
+static int child_run(SpawnChild *s, int error_fd, int sync_fd) {
         const SpawnParams *p = s->p;
         const BerthConfig *c = s->c;
         _cleanup_strv_free_ char **argv = NULL;
         int r;
+
+        if (s->userns) {
+                r = child_wait_for_maps(s, sync_fd);
+                if (r < 0)
+                        return r;
+        }
 
         if (setsid() < 0)
                 return spawn_child_error(s, -errno, "setsid");
@@ -163,6 +196,11 @@ static int child_run(SpawnChild *s, int error_fd) {
         if (r < 0)
                 return spawn_child_error(s, r, "parse lxc.init.cmd");
 
+        /* Capabilities, lxc.init.uid/gid/groups, no_new_privs: last, nothing privileged follows. */
+        r = spawn_child_setup_identity(s);
+        if (r < 0)
+                return r;
+
         child_reset_signals();
         if (strchr(argv[0], '/'))
                 execve(argv[0], argv, environ);
@@ -171,18 +209,19 @@ static int child_run(SpawnChild *s, int error_fd) {
         return spawn_child_error(s, -errno, "exec %s", argv[0]);
 }
 
-_noreturn_ static void child_main(const SpawnParams *p, int error_fd) {
+_noreturn_ static void child_main(const SpawnParams *p, int error_fd, int sync_fd) {
         SpawnChild s = {
                 .p = p,
                 .c = p->config,
                 .root_fd = -EBADF,
                 .new_netns = config_wants_netns(p->config),
+                .userns = p->config->n_idmaps > 0,
         };
         char msg[sizeof s.error + 32];
 
         /* dup2() onto 0..2 below must not clobber the error pipe. */
         error_fd = fd_move_above_stdio(error_fd);
-        int r = child_run(&s, error_fd);
+        int r = child_run(&s, error_fd, sync_fd);
         if (error_fd >= 0) {
                 int n = snprintf(msg, sizeof msg, "%d %s", -r, s.error[0] ? s.error : "spawn failed");
                 (void) loop_write(error_fd, msg, (size_t) MIN(n, (int) sizeof msg - 1));
@@ -212,15 +251,31 @@ static int spawn_error(int r, const char *what, char **ret_error) {
 }
 
 int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
-        _cleanup_close_pair_ int pipefd[2] = { -EBADF, -EBADF };
+        _cleanup_close_pair_ int pipefd[2] = { -EBADF, -EBADF }, syncfd[2] = { -EBADF, -EBADF };
         _cleanup_close_ int pidfd = -EBADF;
         char buf[2048];
+        int r;
 
         if (!p || !p->config || !p->rootfs || p->rootfs[0] != '/' || !ret)
                 return -EINVAL;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return spawn_error(-errno, "pipe", ret_error);
+
+        bool userns = p->config->n_idmaps > 0;
+        if (userns) {
+                uid_t root_uid;
+                gid_t root_gid;
+                r = spawn_userns_root(p->config, &root_uid, &root_gid, ret_error);
+                if (r < 0)
+                        return r;
+                r = spawn_userns_chown(p, root_uid, root_gid, ret_error);
+                if (r < 0)
+                        return r;
+                /* The child waits on this until the parent has written its id maps. */
+                if (pipe2(syncfd, O_CLOEXEC) < 0)
+                        return spawn_error(-errno, "pipe", ret_error);
+        }
 
         /* With CLONE_INTO_CGROUP the kernel roots the new cgroup namespace at the target cgroup
          * (cgroup_post_fork), so init sees its payload cgroup as "/". */
@@ -230,6 +285,10 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
                 flags |= CLONE_NEWNET;
         if (p->cgroup_fd >= 0)
                 flags |= CLONE_INTO_CGROUP;
+        /* Together with the other CLONE_NEW* flags the new user namespace owns them all: root inside
+         * may then mount proc, sysfs (with its own netns), cgroup2, tmpfs and devpts there. */
+        if (userns)
+                flags |= CLONE_NEWUSER;
 
         struct clone_args args = {
                 .flags = flags,
@@ -245,10 +304,31 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
                 return spawn_error(-errno, "clone3", ret_error);
         if (pid == 0) {
                 pipefd[0] = safe_close(pipefd[0]);
-                child_main(p, pipefd[1]);
+                syncfd[1] = safe_close(syncfd[1]);
+                child_main(p, pipefd[1], syncfd[0]);
         }
 
         pipefd[1] = safe_close(pipefd[1]);
+        syncfd[0] = safe_close(syncfd[0]);
+        if (userns) {
+                r = spawn_write_idmaps(pid, p->config, ret_error);
+                if (r >= 0) {
+                        r = loop_write(syncfd[1], "1", 1);
+                        if (r < 0)
+                                r = spawn_error(r, "signal the init", ret_error);
+                }
+                if (r < 0) {
+                        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+                        siginfo_t si;
+                        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                                ;
+                        log_debug("spawn: init of %s failed: %s", strna(p->name),
+                                  ret_error && *ret_error ? *ret_error : "");
+                        return r;
+                }
+                syncfd[1] = safe_close(syncfd[1]);
+        }
+
         ssize_t n = loop_read(pipefd[0], buf, sizeof buf - 1);
         if (n == 0) {
                 log_debug("spawn: init of %s running as pid %d", strna(p->name), (int) pid);
@@ -256,7 +336,6 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
                 return 0;
         }
 
-        int r;
         if (n < 0) {
                 r = spawn_error((int) n, "read the init's status", ret_error);
                 (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);

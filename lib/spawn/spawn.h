@@ -36,5 +36,14 @@ typedef struct SpawnResult {
  *   indistinguishable from an init that exec'd and died at once: the pidfd then polls readable.
  * - The caller's fds are all closed in init except the console, which becomes stdin/stdout/stderr and
  *   the controlling tty. With console_slave_fd < 0 init's stdio is /dev/null and /dev/console absent.
- * - lxc.tty.max is not implemented yet (/dev/ttyN are not created; logged at debug level). */
+ * - lxc.tty.max is not implemented yet (/dev/ttyN are not created; logged at debug level).
+ * - Identity, applied last before exec: lxc.cap.drop/keep (bounding set, then effective, permitted,
+ *   inheritable and ambient), lxc.init.groups (always set: init never inherits the caller's supplementary
+ *   groups), lxc.init.gid/uid (a non-root init has no capabilities left) and lxc.no_new_privs.
+ * - With lxc.idmap: a new user namespace owning all the others. The caller must be root in its own
+ *   namespace; spawn_container() writes uid_map/gid_map itself (no newuidmap), and beforehand chowns
+ *   console_slave_fd and the payload cgroup (cgroup_fd, with cgroup.procs, cgroup.threads and
+ *   cgroup.subtree_control: delegation) to the host ids of the container's root. The rootfs must be owned
+ *   by that root for init to write to it; the path to it need only be traversable by the caller.
+ *   -EINVAL with a message when the maps lack uid 0 or gid 0. */
 int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error);

@@ -5,7 +5,9 @@ source "$(dirname "$0")/lib/sandbox.sh"
 sandbox_init "$@"
 
 if [[ -t 1 ]]; then B=$'\e[1m' D=$'\e[2m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B= D= G= R= N=; fi
-step() { printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
+# On a terminal, pause a moment between steps so the story can be followed (BERTH_DEMO_PAUSE=0 to skip).
+if [[ -t 1 ]]; then PAUSE=${BERTH_DEMO_PAUSE:-1}; else PAUSE=${BERTH_DEMO_PAUSE:-0}; fi
+step() { sleep "$PAUSE"; printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
 say() { printf '%s%s%s\n' "$D" "$*" "$N"; }
 show() { printf '%s$ %s%s\n' "$G" "$*" "$N"; }
 fail() { printf '%sdemo failed: %s%s\n' "$R" "$*" "$N" >&2; exit 1; }
@@ -13,7 +15,7 @@ fail() { printf '%sdemo failed: %s%s\n' "$R" "$*" "$N" >&2; exit 1; }
 run_cmd() { show "$1"; shift; "$@"; }
 
 step "Starting the sandbox: a private system bus, the real polkitd, berthd on a temp root"
-sandbox_start >/dev/null || fail "the sandbox did not come up"
+sandbox_start || fail "the sandbox did not come up"
 say "bus:     $DBUS_SYSTEM_BUS_ADDRESS"
 say "polkitd: pid $POLKITD_PID (real /usr/lib/polkit-1/polkitd, berth's org.berth1.policy installed)"
 say "berthd:  pid $BERTHD_PID ($BERTH_BUILD_DIR/berthd --root $BERTH_ROOT_DIR)"

@@ -46,9 +46,8 @@ like "$(berthctl console-log "$C")" "itest init $C ready" "berthctl console-log 
 like "$(berthctl console-log "$C")" "itest init $C ready" "berthctl console-log again (non-destructive)"
 n=$(read_console "$C" 5 | wc -c)
 check "max_bytes 5 returns at most 5 bytes (got $n)" test "$n" -le 5 -a "$n" -gt 0
-out=$(icall clear "$C")
-is "$(err_name "$out")" OK "ClearConsoleLog"
-is "$(read_console "$C" | wc -c)" 0 "the log is empty after clear"
+like "$(read_console "$C" 0 clear b true)" "itest init $C ready" "ReadConsoleLog {clear: true} returns the log"
+is "$(read_console "$C" | wc -c)" 0 "… and leaves it empty"
 
 # ---- stop ----
 out=$(icall stop "$C")
@@ -98,6 +97,12 @@ print("ok %d..3000" % nums[0])
 EOF
 )
 like "$res" '^ok ' "wrap-around keeps the newest bytes in order, last line intact ($res)"
+n=$(read_console "$W" 100 consume b true | wc -c)
+is "$n" 100 "ReadConsoleLog(100, {consume: true}) returns 100 bytes"
+is "$(read_console "$W" | wc -c)" $((size - 100)) "… and removes them (LXC's behaviour)"
+out=$(icall clear "$W")
+is "$(err_name "$out")" OK "ClearConsoleLog"
+is "$(read_console "$W" | wc -c)" 0 "the log is empty after ClearConsoleLog"
 out=$(icall stop "$W")
 is "$(err_name "$out")" OK "Stop $W"
 

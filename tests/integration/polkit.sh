@@ -26,6 +26,9 @@ rc=$?
 isnt "$rc" 0 "berthctl --no-ask-password start as an unprivileged user fails"
 like "$out" '^berthctl: ' "berthctl reports it as 'berthctl: <message>'"
 like "$(as_user "$T2_USER" "$T/bin/berthctl" list 2>&1)" "$C1" "queries need no authorization (list)"
+out=$(as_user "$T2_USER" busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        RequestName su org.berth1 4 2>&1)
+like "$out" "not allowed to own|Access denied" "the bus policy (dbus/org.berth1.conf) lets only root own org.berth1"
 out=$(as_user "$T2_USER" "$T/bin/itest-call" read "$C1" 0)
 like "$(err_name "$out")" "^($IAR|$AD)\$" "ReadConsoleLog is gated too"
 out=$(as_user "$T2_USER" "$T/bin/itest-call" destroy "$C1")
@@ -102,11 +105,39 @@ fi
 # ---- denied calls leak nothing in berthd ----
 fds() { ls "/proc/$BERTHD_PID/fd" | wc -l; }
 before=$(fds)
-for i in $(seq 100); do as_user "$T2_USER" "$T/bin/itest-call" start "$C2" >/dev/null; done
+denied=0
+for i in $(seq 100); do
+        out=$(as_user "$T2_USER" "$T/bin/itest-call" start "$C2")
+        [[ $(err_name "$out") == "$AD" ]] && denied=$((denied + 1))
+done
+is "$denied" 100 "100 calls denied by the rule"
 fd_settled() { (($(fds) <= before)); }
 if wait_for -t 5 fd_settled; then ok "berthd's fd count did not grow after 100 denied calls ($before)"; else
         not_ok "berthd's fd count did not grow after 100 denied calls ($before → $(fds))"; fi
 check "berthd is still alive" kill -0 "$BERTHD_PID"
+
+# ---- callers that vanish while their polkit check is pending ----
+kill -STOP "$POLKITD_PID"
+(
+        clients=()
+        for i in $(seq 20); do
+                setpriv --reuid="$T2_USER" --regid="$T2_USER" --init-groups -- \
+                        "$T/bin/itest-call" start "$C1" </dev/null >/dev/null 2>&1 &
+                clients+=($!)
+        done
+        sleep 0.5
+        timeout 3 busctl --system call org.berth1 /org/berth1 org.berth1.Manager ListContainers 'a{sv}' 0 \
+                >"$T/pending-list.out" 2>&1
+        echo "rc=$?" >>"$T/pending-list.out"
+        for p in "${clients[@]}"; do kill -KILL "$p"; done
+        wait
+) 2>/dev/null
+like "$(cat "$T/pending-list.out")" 'rc=0$' "berthd answers other callers while polkit checks are pending"
+kill -CONT "$POLKITD_PID"
+if wait_for -t 5 fd_settled; then ok "no fd leaked for 20 callers that disconnected mid-check"; else
+        not_ok "no fd leaked for 20 callers that disconnected mid-check ($before → $(fds))"; fi
+check "berthd survived them" kill -0 "$BERTHD_PID"
+is "$(get_state "$C1")" STOPPED "none of the vanished calls started $C1"
 
 # ---- polkitd absent means deny ----
 kill "$POLKITD_PID"

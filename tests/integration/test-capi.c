@@ -117,6 +117,21 @@ static int define_with(const char *n, const char *config) {
         return r;
 }
 
+/* On failure: what the monitor said, as TAP comments. */
+static void diag_monitor_log(const char *n) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        if (asprintf(&path, "%s/%s/monitor.log", berth_get_log_dir(b), n) < 0 || read_full_file(path, &text, NULL) < 0)
+                return;
+        size_t l = strlen(text);
+        const char *start = l > 3000 ? text + l - 3000 : text;
+        for (char *line = (char *) start, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                TAP_DIAG("  %s", line);
+        }
+}
+
 static void test_lifecycle(void) {
         _cleanup_free_ char *rootfs = NULL, *err = NULL, *cg = NULL, *rundir = NULL, *p = NULL;
         _cleanup_free_ char *self_cg = NULL, *mon_cg = NULL, *init_cg = NULL, *base = NULL;
@@ -245,7 +260,10 @@ static void test_lifecycle(void) {
         cg = container_cgroup(name);
         rundir = run_dir_of(name);
         TAP_OK(cg && path_exists(cg), "container cgroup exists while running");
-        TAP_EQ_INT(berth_container_stop(b, name), 0, "stop");
+        r = berth_container_stop(b, name);
+        TAP_EQ_INT(r, 0, "stop");
+        if (r < 0)
+                diag_monitor_log(name);
         TAP_EQ_INT(berth_container_get_state(b, name, &state, &pid), 0, "state after stop");
         TAP_EQ_STR(berth_state_to_string(state), "STOPPED", "STOPPED after stop");
         TAP_EQ_INT(pid, 0, "no init pid when stopped");
@@ -325,7 +343,10 @@ static void test_wraparound(void) {
         TAP_OK(ordered && prev == 9999, "lines are in order and the last numbered line is 9999 (%ld)", prev);
         free(data);
 
-        TAP_EQ_INT(berth_container_stop(b, wrap), 0, "stop %s", wrap);
+        r = berth_container_stop(b, wrap);
+        TAP_EQ_INT(r, 0, "stop %s", wrap);
+        if (r < 0)
+                diag_monitor_log(wrap);
         TAP_EQ_INT(berth_container_undefine(b, wrap), 0, "undefine %s", wrap);
         (void) unlink(script);
 }
@@ -385,6 +406,7 @@ static void test_fd_leaks(void) {
                 }
                 if (r < 0 || q < 0) {
                         TAP_DIAG("cycle %u: start %d (%s), stop %d", i, r, strna(err), q);
+                        diag_monitor_log(name);
                         failures++;
                 }
         }

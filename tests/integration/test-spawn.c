@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +46,9 @@ static int write_file(const char *path, const char *s) {
 }
 
 static int build_rootfs(void) {
-        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc", "tmp", "mnt", "srv" };
+        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc", "tmp", "mnt", "srv", "root" };
         static const char *const applets[] = { "sh", "cat", "ls", "hostname", "echo", "readlink", "sleep",
-                                               "grep" };
+                                               "grep", "id", "touch", "mknod", "mkdir", "rmdir" };
         char path[512];
         int r;
 
@@ -139,6 +141,8 @@ static void config_free(BerthConfig *c) {
         }
         free(c->mount_entries);
         free(c->netdevs);
+        free(c->idmaps);
+        free(c->init_groups);
         free(c->uts_name);
         free(c->init_cmd);
         free(c);
@@ -406,24 +410,29 @@ static void test_empty_netns(void) {
         config_free(c);
 }
 
-static void test_cgroup(void) {
-        _cleanup_close_ int master = -EBADF, slave = -EBADF, cgfd = -EBADF;
-        _cleanup_free_ char *slave_path = NULL, *error = NULL, *out = NULL, *mi = NULL, *host_cg = NULL;
-        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
-        char base[512] = "", cg[600], path[128], name[64];
-        siginfo_t si;
-
-        /* The cgroup2 hierarchy: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
+/* The cgroup2 hierarchy: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
+static bool cgroup2_base(char *base, size_t size) {
+        _cleanup_free_ char *mi = NULL;
         if (read_full_file("/proc/self/mountinfo", &mi, NULL) >= 0)
                 for (char *l = strtok(mi, "\n"); l; l = strtok(NULL, "\n")) {
                         char mp[512];
                         const char *dash = strstr(l, " - cgroup2 ");
                         if (dash && sscanf(l, "%*s %*s %*s %*s %511s", mp) == 1) {
-                                strcpy(base, mp);
-                                break;
+                                snprintf(base, size, "%s", mp);
+                                return true;
                         }
                 }
-        if (!*base) {
+        return false;
+}
+
+static void test_cgroup(void) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF, cgfd = -EBADF;
+        _cleanup_free_ char *slave_path = NULL, *error = NULL, *out = NULL, *host_cg = NULL;
+        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
+        char base[512] = "", cg[600], path[128], name[64];
+        siginfo_t si;
+
+        if (!cgroup2_base(base, sizeof base)) {
                 TAP_SKIP("no cgroup2 hierarchy mounted: CLONE_INTO_CGROUP not tested");
                 return;
         }
@@ -460,6 +469,251 @@ static void test_cgroup(void) {
         }
         config_free(c);
         TAP_OK(rmdir(cg) == 0, "payload cgroup removable after the container is gone");
+}
+
+/* Start c with a fresh console and read it up to the end marker. Returns spawn_container()'s result; on
+ * success *ret_out has the console text and init is still running unless the script ended. */
+static int run_container(BerthConfig *c, const char *name, int cgroup_fd, SpawnResult *res, int *ret_master,
+                         char **ret_out) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        _cleanup_free_ char *slave_path = NULL, *error = NULL;
+
+        *res = (SpawnResult) { .pid = -1, .pidfd = -EBADF };
+        TAP_EQ_INT(pty_open_console(&master, &slave, &slave_path), 0, "console pty opened");
+        SpawnParams p = { .name = name, .config = c, .rootfs = rootfs, .cgroup_fd = cgroup_fd,
+                          .console_slave_fd = slave, .console_slave_path = slave_path };
+        int r = spawn_container(&p, res, &error);
+        TAP_EQ_INT(r, 0, "spawn %s (%s)", name, strna(error));
+        if (r < 0)
+                return r;
+        *ret_out = read_console(master, 15000);
+        if (!strstr(*ret_out, SCRIPT_END) || getenv("SPAWN_TEST_VERBOSE"))
+                TAP_DIAG("console: %s", *ret_out);
+        if (ret_master)
+                *ret_master = TAKE_FD(master);
+        return 0;
+}
+
+static uint64_t status_hex(const char *out, const char *key) {
+        const char *v = line_value(out, key);
+        return v ? strtoull(v, NULL, 16) : UINT64_MAX;
+}
+
+#define CAP_BIT(n) (UINT64_C(1) << (n))
+/* The /proc/1/status lines of init, as KEY=value lines. */
+#define STATUS_CMD "grep -E \"^(Cap|NoNewPrivs|Uid|Gid|Groups)\" /proc/1/status | while read k v; do echo \"${k%:}=$v\"; done; "
+
+static void test_caps(void) {
+        _cleanup_free_ char *out = NULL, *out2 = NULL;
+        SpawnResult res;
+        siginfo_t si;
+        /* What the container starts from: our own bounding set (which may lack some already). */
+        _cleanup_free_ char *st = NULL;
+        (void) read_full_file("/proc/self/status", &st, NULL);
+        const char *bnd_line = st ? strstr(st, "\nCapBnd:") : NULL;
+        uint64_t all = bnd_line ? strtoull(bnd_line + strlen("\nCapBnd:"), NULL, 16) : 0;
+        TAP_OK(all != 0, "our own bounding set read (%" PRIx64 ")", all);
+
+        /* lxc.cap.drop = sys_admin net_raw, and no_new_privs. */
+        BerthConfig *c = config_new("/bin/sh -c 'echo; " STATUS_CMD SCRIPT_END_CMD "'");
+        c->cap_drop = CAP_BIT(21) | CAP_BIT(13);
+        c->no_new_privs = true;
+        if (run_container(c, "spawn-capdrop", -1, &res, NULL, &out) >= 0) {
+                uint64_t bnd = status_hex(out, "CapBnd"), eff = status_hex(out, "CapEff");
+                TAP_OK(bnd == (all & ~(CAP_BIT(21) | CAP_BIT(13))),
+                       "cap.drop sys_admin net_raw: CapBnd has all but those (%" PRIx64 ")", bnd);
+                TAP_OK(eff == bnd, "root init's CapEff equals its bounding set (%" PRIx64 ")", eff);
+                TAP_EQ_INT(status_hex(out, "CapInh"), 0, "nothing inheritable");
+                TAP_EQ_STR(line_value(out, "NoNewPrivs"), "1", "lxc.no_new_privs = 1: NoNewPrivs: 1");
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+
+        /* lxc.cap.keep = chown: the bounding set is exactly CAP_CHOWN; no_new_privs stays off. */
+        c = config_new("/bin/sh -c 'echo; " STATUS_CMD SCRIPT_END_CMD "'");
+        c->cap_keep = CAP_BIT(0);
+        c->cap_keep_set = true;
+        if (run_container(c, "spawn-capkeep", -1, &res, NULL, &out2) >= 0) {
+                TAP_EQ_INT(status_hex(out2, "CapBnd"), 1, "cap.keep chown: CapBnd is only CAP_CHOWN");
+                TAP_EQ_INT(status_hex(out2, "CapEff"), 1, "and CapEff too");
+                TAP_EQ_INT(status_hex(out2, "CapPrm"), 1, "and CapPrm too");
+                TAP_EQ_STR(line_value(out2, "NoNewPrivs"), "0", "no_new_privs unset: NoNewPrivs: 0");
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+}
+
+static void test_init_ids(void) {
+        _cleanup_free_ char *out = NULL;
+        SpawnResult res;
+        siginfo_t si;
+
+        /* A non-root init: its ids and groups, and no capabilities left (only the bounding set). */
+        BerthConfig *c = config_new("/bin/sh -c 'echo; echo ID=$(id -u):$(id -g):$(id -G); echo WHO=$(id); "
+                                    STATUS_CMD SCRIPT_END_CMD "'");
+        c->init_uid = 1000;
+        c->init_gid = 1000;
+        c->init_groups = calloc(2, sizeof(uint32_t));
+        c->init_groups[0] = 4;
+        c->init_groups[1] = 27;
+        c->n_init_groups = 2;
+        if (run_container(c, "spawn-ids", -1, &res, NULL, &out) >= 0) {
+                TAP_EQ_STR(line_value(out, "ID"), "1000:1000:1000 4 27", "id inside: uid, gid and groups");
+                TAP_EQ_STR(line_value(out, "WHO"), "uid=1000 gid=1000 groups=4,27", "id inside shows them");
+                TAP_EQ_STR(line_value(out, "Uid"), "1000\t1000\t1000\t1000", "real/effective/saved/fs uid");
+                TAP_EQ_STR(line_value(out, "Groups"), "4 27", "exactly lxc.init.groups");
+                TAP_EQ_INT(status_hex(out, "CapEff"), 0, "non-root init: no effective capabilities");
+                TAP_EQ_INT(status_hex(out, "CapPrm"), 0, "non-root init: no permitted capabilities");
+                TAP_EQ_INT(status_hex(out, "CapAmb"), 0, "non-root init: no ambient capabilities");
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+}
+
+static int lchown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return lchown(path, 100000, 100000) < 0 ? -1 : 0;
+}
+
+static void test_userns(void) {
+        _cleanup_free_ char *out = NULL, *out2 = NULL, *hostmap = NULL, *hoststatus = NULL;
+        _cleanup_close_ int master = -EBADF, cgfd = -EBADF;
+        char base[512] = "", cg[600] = "", path[600];
+        SpawnResult res;
+        struct stat st;
+        siginfo_t si;
+
+        /* The container's root is 100000 outside: it must own the rootfs to write to it. */
+        TAP_EQ_INT(nftw(rootfs, lchown_one, 16, FTW_PHYS), 0, "rootfs chowned to 100000:100000");
+
+        if (cgroup2_base(base, sizeof base)) {
+                snprintf(cg, sizeof cg, "%s/berth-test-spawn-userns-%d", base, (int) getpid());
+                if (mkdir(cg, 0755) >= 0)
+                        cgfd = open(cg, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                else
+                        cg[0] = 0;
+        }
+
+        BerthConfig *c = config_new(
+                "/bin/sh -c 'echo; echo UID=$(id -u):$(id -g); echo -n UIDMAP=; echo $(cat /proc/self/uid_map); "
+                "echo -n GIDMAP=; echo $(cat /proc/self/gid_map); "
+                "touch /root/x && echo TOUCH=ok; "
+                "echo MKNOD=$(mknod /dev/sda b 8 0 2>&1); ls -l /dev/sda >/dev/null 2>&1 || echo NOSDA=1; "
+                "echo DEV=$(ls /dev); "
+                "echo hi > /dev/null && echo DEVNULL=$(cat /dev/null)ok; "
+                "echo SYS=$(ls /sys/class/net); "
+                "mkdir /sys/fs/cgroup/sub && rmdir /sys/fs/cgroup/sub && echo CGDELEGATE=ok; "
+                STATUS_CMD SCRIPT_END_CMD "; read x'");
+        c->idmaps = calloc(2, sizeof(BerthIdmap));
+        c->idmaps[0] = (BerthIdmap) { .type = 'u', .nsid = 0, .hostid = 100000, .range = 65536 };
+        c->idmaps[1] = (BerthIdmap) { .type = 'g', .nsid = 0, .hostid = 100000, .range = 65536 };
+        c->n_idmaps = 2;
+        if (run_container(c, "spawn-userns", cgfd, &res, &master, &out) >= 0) {
+                TAP_EQ_STR(line_value(out, "UID"), "0:0", "inside, init is root (id -u, id -g)");
+                TAP_EQ_STR(line_value(out, "UIDMAP"), "0 100000 65536", "/proc/self/uid_map shows the map");
+                TAP_EQ_STR(line_value(out, "GIDMAP"), "0 100000 65536", "/proc/self/gid_map shows the map");
+                TAP_OK(status_hex(out, "CapEff") != 0, "root inside has capabilities (in its namespace)");
+
+                /* From the host, while it runs. */
+                snprintf(path, sizeof path, "/proc/%d/status", (int) res.pid);
+                (void) read_full_file(path, &hoststatus, NULL);
+                TAP_OK(hoststatus && strstr(hoststatus, "\nUid:\t100000\t100000\t100000\t100000\n"),
+                       "root inside is uid 100000 on the host");
+                snprintf(path, sizeof path, "/proc/%d/uid_map", (int) res.pid);
+                (void) read_full_file(path, &hostmap, NULL);
+                TAP_OK(hostmap && strstr(hostmap, "100000") && strstr(hostmap, "65536"), "uid_map seen from the host");
+
+                TAP_EQ_STR(line_value(out, "TOUCH"), "ok", "root inside can write its rootfs");
+                snprintf(path, sizeof path, "%s/root/x", rootfs);
+                int k = lstat(path, &st);
+                TAP_OK(k == 0 && st.st_uid == 100000 && st.st_gid == 100000,
+                       "a file created inside is owned by 100000:100000 on the host (%d:%d)",
+                       k == 0 ? (int) st.st_uid : -1, k == 0 ? (int) st.st_gid : -1);
+
+                const char *v = line_value(out, "MKNOD");
+                TAP_OK(v && strstr(v, "Operation not permitted"), "mknod /dev/sda fails with EPERM (%s)", strna(v));
+                TAP_EQ_STR(line_value(out, "NOSDA"), "1", "no /dev/sda appeared");
+                TAP_EQ_STR(line_value(out, "DEV"), "console fd full null ptmx pts random shm stderr stdin stdout "
+                           "tty urandom zero", "/dev has only the autodev nodes");
+                TAP_EQ_STR(line_value(out, "DEVNULL"), "ok", "/dev/null works for the container's root");
+                TAP_EQ_STR(line_value(out, "SYS"), "lo", "a fresh sysfs for its own network namespace");
+                if (cgfd >= 0) {
+                        TAP_EQ_STR(line_value(out, "CGDELEGATE"), "ok",
+                                   "root inside may create a sub-cgroup (payload cgroup delegated)");
+                        TAP_OK(stat(cg, &st) == 0 && st.st_uid == 100000 && st.st_gid == 100000,
+                               "payload cgroup owned by the container's root on the host");
+                        snprintf(path, sizeof path, "%s/cgroup.procs", cg);
+                        TAP_OK(stat(path, &st) == 0 && st.st_uid == 100000, "and its cgroup.procs");
+                } else
+                        TAP_SKIP("no cgroup2 hierarchy: cgroup delegation not tested");
+
+                TAP_EQ_INT(loop_write(master, "\n", 1), 0, "release init");
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_OK(si.si_code == CLD_EXITED && si.si_status == 0, "init exited 0");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+        if (cg[0])
+                TAP_OK(rmdir(cg) == 0, "payload cgroup removable after the container is gone");
+
+        /* Sharing the host's network: no fresh sysfs in a user namespace, the host's /sys is bound
+         * (recursively: its submounts are locked) and read-only all the way down. */
+        c = config_new("/bin/sh -c 'echo; echo UID=$(id -u); mkdir /sys/berth-x 2>/dev/null || echo SYSRO=1; "
+                       "mkdir /sys/fs/cgroup/berth-x 2>/dev/null || echo CGRO=1; "
+                       "while read a b c d mp o rest; do [ $mp = /sys ] && echo SYSMNT=${o%%,*}:${rest#*- }; done "
+                       "</proc/self/mountinfo; " SCRIPT_END_CMD "'");
+        c->mount_auto = BERTH_MOUNT_AUTO_PROC | BERTH_MOUNT_AUTO_SYS_RO;
+        c->netdevs = calloc(1, sizeof(BerthNetDev));
+        c->netdevs[0] = (BerthNetDev) { .index = 0, .type = BERTH_NET_NONE };
+        c->n_netdevs = 1;
+        c->idmaps = calloc(2, sizeof(BerthIdmap));
+        c->idmaps[0] = (BerthIdmap) { .type = 'u', .nsid = 0, .hostid = 100000, .range = 65536 };
+        c->idmaps[1] = (BerthIdmap) { .type = 'g', .nsid = 0, .hostid = 100000, .range = 65536 };
+        c->n_idmaps = 2;
+        if (run_container(c, "spawn-userns-hostnet", -1, &res, NULL, &out2) >= 0) {
+                TAP_EQ_STR(line_value(out2, "UID"), "0", "user-namespaced container sharing the host network");
+                const char *v = line_value(out2, "SYSMNT");
+                TAP_OK(v && startswith(v, "ro:sysfs "), "the host's sysfs bound read-only on /sys (%s)", strna(v));
+                TAP_EQ_STR(line_value(out2, "SYSRO"), "1", "the host's /sys is read-only inside");
+                TAP_EQ_STR(line_value(out2, "CGRO"), "1", "and so are its submounts");
+                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                safe_close(res.pidfd);
+        }
+        config_free(c);
+        TAP_EQ_INT(access(strjoina(rootfs, "/root/x"), F_OK), 0, "file from inside still there");
+        (void) unlink(strjoina(rootfs, "/root/x"));
+}
+
+static void test_identity_failures(void) {
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *out = NULL;
+        SpawnResult res = { .pid = -1, .pidfd = -EBADF };
+        siginfo_t si;
+
+        BerthConfig *c = config_new("/bin/sh");
+        c->idmaps = calloc(1, sizeof(BerthIdmap));
+        c->idmaps[0] = (BerthIdmap) { .type = 'u', .nsid = 1, .hostid = 100001, .range = 100 };
+        c->n_idmaps = 1;
+        SpawnParams p = { .name = "spawn-badmap", .config = c, .rootfs = rootfs, .cgroup_fd = -1,
+                          .console_slave_fd = -1 };
+        TAP_EQ_INT(spawn_container(&p, &res, &e1), -EINVAL, "idmap without uid 0 refused");
+        TAP_EQ_STR(e1, "lxc.idmap maps no uid 0 (the container's root): add 'u 0 <hostid> <range>'",
+                   "error says what is missing");
+        config_free(c);
+
+        /* A uid outside the map cannot be switched to: the error names the key. */
+        c = config_new("/bin/sh");
+        c->idmaps = calloc(2, sizeof(BerthIdmap));
+        c->idmaps[0] = (BerthIdmap) { .type = 'u', .nsid = 0, .hostid = 100000, .range = 1000 };
+        c->idmaps[1] = (BerthIdmap) { .type = 'g', .nsid = 0, .hostid = 100000, .range = 1000 };
+        c->n_idmaps = 2;
+        c->init_uid = 5000;
+        p.config = c;
+        TAP_EQ_INT(spawn_container(&p, &res, &e2), -EINVAL, "unmapped lxc.init.uid fails");
+        TAP_EQ_STR(e2, "set lxc.init.uid 5000: Invalid argument", "error names lxc.init.uid");
+        TAP_OK(waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0 && errno == ECHILD, "failed child already reaped");
+        config_free(c);
 }
 
 static void test_failures(void) {
@@ -512,7 +766,12 @@ int main(void) {
                 test_full_container();
                 test_empty_netns();
                 test_cgroup();
+                test_caps();
+                test_init_ids();
+                test_identity_failures();
                 test_failures();
+                /* Last: it chowns the rootfs to the user namespace's root. */
+                test_userns();
         }
         TAP_EQ_INT(fd_count(0), fds_start, "no fd left open after all containers are reaped");
         if (tmpdir[strlen(tmpdir) - 1] != 'X') {

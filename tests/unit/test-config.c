@@ -280,6 +280,132 @@ static void test_list_keys(void) {
         CHECK_GET(c, "lxc.mount.entry", "");
 }
 
+static void test_identity_keys(void) {
+        _cleanup_(berth_config_freep) BerthConfig *c = NULL;
+        TAP_EQ_INT(berth_config_new(&c), 0, "new config");
+
+        /* lxc.cap.drop: names without CAP_, space-separated, appending; stored as CAP_* bits. */
+        CHECK_GET(c, "lxc.cap.drop", "");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "sys_admin net_raw", NULL), 0, "cap.drop two names");
+        TAP_OK(c->cap_drop == ((1ULL << 21) | (1ULL << 13)), "cap.drop bits are CAP_SYS_ADMIN and CAP_NET_RAW");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "mac_admin\tsys_module  0", NULL), 0, "cap.drop appends, tabs, numbers");
+        CHECK_GET(c, "lxc.cap.drop", "chown net_raw sys_module sys_admin mac_admin");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "sys_bogus",
+                       "lxc.cap.drop: unknown capability 'sys_bogus' (lowercase names without CAP_, e.g. "
+                       "sys_admin, or numbers)"), -EINVAL, "unknown capability named");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "CAP_SYS_ADMIN", NULL), -EINVAL, "CAP_ spelling refused (as LXC)");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "cap_sys_admin", NULL), -EINVAL, "cap_ prefix refused (as LXC)");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "chown,kill", NULL), -EINVAL, "libcap's lenient comma list refused");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "64", NULL), -EINVAL, "capability number out of range");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "kill none", NULL), -EINVAL, "none is only for lxc.cap.keep");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "kill bogus", NULL), -EINVAL, "one bad name fails the whole value");
+        CHECK_GET(c, "lxc.cap.drop", "chown net_raw sys_module sys_admin mac_admin");
+        TAP_EQ_INT(set(c, "lxc.cap.keep", "chown",
+                       "lxc.cap.keep: lxc.cap.drop and lxc.cap.keep are mutually exclusive (lxc.cap.drop is "
+                       "already set)"), -EINVAL, "keep after drop refused, naming both");
+        CHECK_GET(c, "lxc.cap.keep", "");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "", NULL), 0, "empty cap.drop clears");
+        TAP_OK(c->cap_drop == 0, "drop mask cleared");
+
+        /* lxc.cap.keep */
+        TAP_EQ_INT(set(c, "lxc.cap.keep", "chown", NULL), 0, "cap.keep chown");
+        TAP_OK(c->cap_keep_set && c->cap_keep == 1, "keep = chown: bit 0 only");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "sys_admin",
+                       "lxc.cap.drop: lxc.cap.drop and lxc.cap.keep are mutually exclusive (lxc.cap.keep is "
+                       "already set)"), -EINVAL, "drop after keep refused, naming both");
+        TAP_OK(c->cap_drop == 0, "refused drop left nothing behind");
+        TAP_EQ_INT(set(c, "lxc.cap.keep", "kill", NULL), 0, "cap.keep appends");
+        CHECK_GET(c, "lxc.cap.keep", "chown kill");
+        TAP_EQ_INT(set(c, "lxc.cap.keep", "none", NULL), 0, "keep = none");
+        TAP_OK(c->cap_keep_set && c->cap_keep == 0, "keep = none: set, keeping nothing");
+        CHECK_GET(c, "lxc.cap.keep", "none");
+        TAP_EQ_INT(set(c, "lxc.cap.keep", "none setuid", NULL), 0, "names after none are kept");
+        CHECK_GET(c, "lxc.cap.keep", "setuid");
+        TAP_EQ_INT(set(c, "lxc.cap.keep", "net_bind_service bogus",
+                       "lxc.cap.keep: unknown capability 'bogus' (lowercase names without CAP_, e.g. sys_admin, "
+                       "or numbers); or none"), -EINVAL, "unknown capability in keep named");
+        CHECK_GET(c, "lxc.cap.keep", "setuid");
+        TAP_EQ_INT(berth_config_clear_item(c, "lxc.cap.keep"), 0, "clear cap.keep");
+        TAP_OK(!c->cap_keep_set, "keep cleared");
+        TAP_EQ_INT(set(c, "lxc.cap.drop", "sys_time", NULL), 0, "drop allowed again once keep is cleared");
+        TAP_OK(berth_config_item_is_supported("lxc.cap.drop") && berth_config_item_is_supported("lxc.cap.keep"),
+               "cap keys supported");
+
+        /* lxc.init.uid, lxc.init.gid */
+        CHECK_GET(c, "lxc.init.uid", "0");
+        CHECK_GET(c, "lxc.init.gid", "0");
+        TAP_EQ_INT(set(c, "lxc.init.uid", "1000", NULL), 0, "init.uid 1000");
+        TAP_EQ_INT(set(c, "lxc.init.gid", "4294967294", NULL), 0, "init.gid at the top of the range");
+        TAP_EQ_INT(c->init_uid, 1000, "uid stored");
+        TAP_OK(c->init_gid == 4294967294U, "gid stored");
+        CHECK_GET(c, "lxc.init.gid", "4294967294");
+        TAP_EQ_INT(set(c, "lxc.init.uid", "4294967295",
+                       "lxc.init.uid: '4294967295' is not a valid id (0-4294967294)"), -ERANGE, "(uid_t) -1 refused");
+        TAP_EQ_INT(set(c, "lxc.init.uid", "-1", "lxc.init.uid: '-1' is not a non-negative integer"), -EINVAL,
+                   "negative uid refused");
+        TAP_EQ_INT(set(c, "lxc.init.gid", "10x", NULL), -EINVAL, "trailing garbage refused");
+        TAP_EQ_INT(c->init_uid, 1000, "failed sets change nothing");
+        TAP_EQ_INT(set(c, "lxc.init.uid", "", NULL), 0, "empty init.uid clears");
+        TAP_EQ_INT(c->init_uid, 0, "back to 0");
+
+        /* lxc.init.groups */
+        CHECK_GET(c, "lxc.init.groups", "");
+        TAP_EQ_INT(set(c, "lxc.init.groups", "4,27", NULL), 0, "init.groups 4,27");
+        TAP_EQ_INT(set(c, "lxc.init.groups", "100 , 5", NULL), 0, "init.groups appends, blanks allowed");
+        CHECK_GET(c, "lxc.init.groups", "4,27,100,5");
+        TAP_EQ_INT(c->n_init_groups, 4, "four groups");
+        TAP_EQ_INT(set(c, "lxc.init.groups", "4,,5", "lxc.init.groups: '' is not a group id"), -EINVAL,
+                   "empty element refused");
+        TAP_EQ_INT(set(c, "lxc.init.groups", "4,", NULL), -EINVAL, "trailing comma refused");
+        TAP_EQ_INT(set(c, "lxc.init.groups", "7,wheel", "lxc.init.groups: 'wheel' is not a group id"), -EINVAL,
+                   "names are not group ids");
+        TAP_EQ_INT(c->n_init_groups, 4, "failed set adds nothing");
+        TAP_EQ_INT(set(c, "lxc.init.groups", "", NULL), 0, "empty init.groups clears");
+        TAP_EQ_INT(c->n_init_groups, 0, "no groups");
+
+        /* lxc.no_new_privs */
+        CHECK_GET(c, "lxc.no_new_privs", "0");
+        TAP_EQ_INT(set(c, "lxc.no_new_privs", "1", NULL), 0, "no_new_privs 1");
+        TAP_OK(c->no_new_privs, "stored");
+        TAP_EQ_INT(set(c, "lxc.no_new_privs", "2", "lxc.no_new_privs: can only be set to 0 or 1"), -EINVAL,
+                   "no_new_privs 2 refused");
+        TAP_EQ_INT(set(c, "lxc.no_new_privs", "", NULL), 0, "empty clears");
+        TAP_OK(!c->no_new_privs, "back to 0");
+
+        /* lxc.idmap */
+        uint32_t host = 0;
+        TAP_EQ_INT(berth_config_idmap_to_host(c, 'u', 0, &host), -ENOENT, "no idmap: nothing mapped");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 0 100000 65536", NULL), 0, "idmap u");
+        TAP_EQ_INT(set(c, "lxc.idmap", "g\t0  100000 65536", NULL), 0, "idmap g, any blanks");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 65536 300000 1", NULL), 0, "a second, adjacent u range");
+        CHECK_GET(c, "lxc.idmap", "u 0 100000 65536\ng 0 100000 65536\nu 65536 300000 1");
+        TAP_EQ_INT(berth_config_idmap_to_host(c, 'u', 1000, &host), 0, "uid 1000 mapped");
+        TAP_EQ_INT(host, 101000, "to 101000");
+        TAP_EQ_INT(berth_config_idmap_to_host(c, 'u', 65536, &host), 0, "uid 65536 mapped");
+        TAP_EQ_INT(host, 300000, "by the second range");
+        TAP_EQ_INT(berth_config_idmap_to_host(c, 'g', 65536, &host), -ENOENT, "gid 65536 not mapped");
+        TAP_EQ_INT(set(c, "lxc.idmap", "b 0 100000 65536", "lxc.idmap: unknown id type 'b' (u or g)"), -EINVAL,
+                   "bad type named");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 1000 200000 10",
+                       "lxc.idmap: namespace ids overlap with 'u 0 100000 65536'"), -EINVAL,
+                   "overlapping namespace ids refused");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 70000 165535 10",
+                       "lxc.idmap: host ids overlap with 'u 0 100000 65536'"), -EINVAL,
+                   "overlapping host ids refused");
+        TAP_EQ_INT(set(c, "lxc.idmap", "g 70000 165536 10", NULL), 0, "touching host ranges are fine");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 0 100000", "lxc.idmap: 'u 0 100000' is not 'u|g nsid hostid range'"),
+                   -EINVAL, "three fields refused");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 0 100000 1 2", NULL), -EINVAL, "five fields refused");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 80000 1 0", "lxc.idmap: range must be at least 1"), -EINVAL,
+                   "empty range refused");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 80000 -5 1", NULL), -EINVAL, "negative host id refused");
+        TAP_EQ_INT(set(c, "lxc.idmap", "u 4294967295 1 1", NULL), -ERANGE, "range past the last id refused");
+        TAP_EQ_INT(c->n_idmaps, 4, "failed sets add nothing");
+        TAP_EQ_INT(set(c, "lxc.idmap", "", NULL), 0, "empty idmap clears");
+        TAP_EQ_INT(c->n_idmaps, 0, "no maps");
+        TAP_OK(berth_config_item_is_supported("lxc.idmap"), "idmap supported");
+}
+
 static void test_net(void) {
         _cleanup_(berth_config_freep) BerthConfig *c = NULL;
         TAP_EQ_INT(berth_config_new(&c), 0, "new config");
@@ -449,15 +575,14 @@ static void test_diagnostics(void) {
 
 static void test_not_implemented(void) {
         static const char *const keys[] = {
-                "lxc.hook.pre-start", "lxc.hook.start-host", "lxc.hook", "lxc.hook.version", "lxc.cap.drop",
-                "lxc.cap.keep", "lxc.idmap", "lxc.seccomp.profile", "lxc.seccomp.allow_nesting",
+                "lxc.hook.pre-start", "lxc.hook.start-host", "lxc.hook", "lxc.hook.version",
+                "lxc.seccomp.profile", "lxc.seccomp.allow_nesting",
                 "lxc.seccomp.notify.proxy", "lxc.seccomp.notify.cookie", "lxc.cgroup2.memory.max",
                 "lxc.cgroup2.devices.allow", "lxc.cgroup2", "lxc.cgroup.dir", "lxc.cgroup.dir.monitor.pivot",
                 "lxc.cgroup.relative", "lxc.apparmor.profile", "lxc.apparmor.raw", "lxc.prlimit.nofile",
                 "lxc.sysctl.net.ipv4.ip_forward", "lxc.proc.oom_score_adj", "lxc.start.auto", "lxc.start.delay",
-                "lxc.start.order", "lxc.group", "lxc.no_new_privs", "lxc.init.uid", "lxc.init.gid",
-                "lxc.init.groups", "lxc.mount.fstab", "lxc.rootfs.mount", "lxc.rootfs.options",
-                "lxc.rootfs.managed", "lxc.tty.dir", "lxc.console.path", "lxc.log.syslog",
+                "lxc.start.order", "lxc.group", "lxc.mount.fstab", "lxc.rootfs.mount", "lxc.rootfs.options",
+                "lxc.rootfs.managed", "lxc.tty.dir", "lxc.console.path",
                 "lxc.namespace.clone", "lxc.namespace.keep", "lxc.namespace.share.net", "lxc.monitor.unshare",
                 "lxc.monitor.signal.pdeath", "lxc.time.offset.boot", "lxc.time.offset.monotonic",
                 "lxc.keyring.session", "lxc.ephemeral", "lxc.execute.cmd", "lxc.environment.runtime",
@@ -707,7 +832,14 @@ static void test_round_trip(void) {
                                             "lxc.net.3.type = none\n"
                                             "lxc.signal.halt = SIGRTMIN+3\n"
                                             "lxc.signal.reboot = SIGTERM\n"
-                                            "lxc.signal.stop = KILL\n",
+                                            "lxc.signal.stop = KILL\n"
+                                            "lxc.idmap = u 0 100000 65536\n"
+                                            "lxc.idmap = g 0 100000 65536\n"
+                                            "lxc.cap.keep = none\n"
+                                            "lxc.init.uid = 1000\n"
+                                            "lxc.init.gid = 1001\n"
+                                            "lxc.init.groups = 4,27\n"
+                                            "lxc.no_new_privs = 1\n",
                                             "rt.conf", &d);
         TAP_EQ_INT(r, 0, "load full config");
         TAP_OK(strv_length(d.errors) == 0, "no errors");
@@ -739,6 +871,20 @@ static void test_round_trip(void) {
         TAP_EQ_INT(c2->console_buffer_size, 131072, "buffer size survives");
         TAP_EQ_INT(c2->autodev, 0, "autodev 0 survives");
         TAP_OK(strstr(s1, "lxc.net.3.type = none\n") != NULL, "net device written");
+        TAP_OK(c2->cap_keep_set && c2->cap_keep == 0, "cap.keep = none survives");
+        TAP_EQ_INT(c2->n_idmaps, 2, "idmaps survive");
+        TAP_EQ_INT(c2->n_init_groups, 2, "init groups survive");
+        TAP_OK(strstr(s1, "lxc.idmap = g 0 100000 65536\n") != NULL, "idmap written one per line");
+
+        /* Both cap keys in one text: the second is an error naming the line. */
+        _cleanup_(berth_config_freep) BerthConfig *x = NULL;
+        _cleanup_(berth_config_diag_done) BerthConfigDiag dx = {};
+        TAP_EQ_INT(berth_config_new(&x), 0, "new config");
+        TAP_EQ_INT(berth_config_load_string(x, "lxc.cap.drop = sys_admin\nlxc.cap.keep = chown\n", "caps.conf", &dx),
+                   -EINVAL, "drop and keep in one file refused");
+        TAP_EQ_STR(dx.errors ? dx.errors[0] : NULL,
+                   "caps.conf:2: lxc.cap.keep: lxc.cap.drop and lxc.cap.keep are mutually exclusive "
+                   "(lxc.cap.drop is already set)", "error names file, line and both keys");
 
         /* Defaults are not written. */
         _cleanup_(berth_config_freep) BerthConfig *e = NULL;
@@ -757,6 +903,7 @@ int main(void) {
         test_defaults();
         test_scalar_keys();
         test_list_keys();
+        test_identity_keys();
         test_net();
         test_sizes();
         test_signals();

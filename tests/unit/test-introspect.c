@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
@@ -25,6 +26,7 @@
 #include "util/fileio.h"
 
 static const char *source_root;
+static sd_bus *client_bus;
 
 static _noreturn_ void run_server(int fd, const char *root) {
         Manager *m = NULL;
@@ -124,11 +126,14 @@ static void check_introspection(sd_bus *bus, const char *path, const char *inter
         TAP_EQ_INT(run_checker(interface, expected, actual, tmp), 0, "dbus/%s.xml matches the live vtable",
                    interface);
 
-        /* The comparison can fail: one argument's direction flipped is caught. */
+        /* The comparison can fail: one argument's direction flipped (or, in an interface without methods, a
+         * writable property made read-only) is caught. */
         TAP_EQ_INT(read_full_file(expected, &text, NULL), 0, "read dbus/%s.xml", interface);
         p = text ? strstr(text, "direction=\"in\"") : NULL;
         if (p)
                 memcpy(p, "direction=\"ou\"", strlen("direction=\"ou\""));
+        else if (text && (p = strstr(text, "\"readwrite\"")))
+                memcpy(p, "\"read\"     ", strlen("\"readwrite\""));
         TAP_OK(p && write_file_atomic(mutated, text, strlen(text), 0644) == 0, "write a mutated copy");
         TAP_EQ_INT(run_checker(interface, mutated, actual, tmp), 1, "a mutated %s is reported", interface);
 }
@@ -149,6 +154,39 @@ static void check_string_property(sd_bus *bus, const char *path, const char *int
         r = sd_bus_get_property_string(bus, NULL, path, interface, property, &e, &s);
         TAP_EQ_INT(r, 0, "Get %s.%s", interface, property);
         TAP_EQ_STR(s, expected, "%s = %s", property, expected);
+}
+
+/* A method on c1 (stopped) that must fail with name and message, before polkit is involved. */
+static void check_c1_error(const char *member, const char *name, const char *message, const char *what,
+                           const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(client_bus, &m, NULL, "/org/berth1/container/c1", "org.berth1.Container",
+                                           member);
+        if (r >= 0) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(client_bus, m, 0, &e, NULL);
+        check_error(r, &e, name, message, what);
+}
+
+static void check_set_log_property(const char *property, const char *value, const char *error_name,
+                                   const char *what) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_set_property(client_bus, NULL, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1",
+                                property, &e, "s", value);
+        if (!error_name)
+                TAP_EQ_INT(r, 1, "%s (%s)", what, e.message ?: "ok");
+        else
+                check_error(r, &e, error_name, NULL, what);
 }
 
 int main(int argc, char *argv[]) {
@@ -187,9 +225,11 @@ int main(int argc, char *argv[]) {
         if (sd_bus_new(&bus) < 0 || sd_bus_set_fd(bus, sv[0], sv[0]) < 0)
                 return 1;
         TAP_EQ_INT(sd_bus_start(bus), 0, "connect to the served vtables");
+        client_bus = bus;
 
         check_introspection(bus, "/org/berth1", "org.berth1.Manager", tmp);
         check_introspection(bus, "/org/berth1/container/c1", "org.berth1.Container", tmp);
+        check_introspection(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", tmp);
 
         {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -282,6 +322,103 @@ int main(int argc, char *argv[]) {
                 TAP_OK(r >= 0 && sd_bus_message_read(reply, "b", &yes) > 0 && yes == 1,
                        "ConfigItemIsSupported(lxc.uts.name) is true");
         }
+
+        /* Issues 3 and 4: arguments are checked, and a stopped container refused, before polkit. */
+        check_c1_error("Reboot", BERTH_ERROR_NOT_RUNNING, "Container 'c1' is not running.", "Reboot on a stopped c1",
+                       "ia{sv}", 10, 0);
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = call(bus, "/org/berth1/container/c1", "org.berth1.Container", "Shutdown", &e, NULL, "ia{sv}", -1, 0);
+                TAP_EQ_INT(r, -ENOTCONN, "Shutdown on a stopped c1: NotRunning round-trips to ENOTCONN");
+        }
+        check_c1_error("Reboot", SD_BUS_ERROR_INVALID_ARGS,
+                       "Invalid timeout -2: seconds, 0 (do not wait) or -1 (no limit).", "Reboot timeout -2", "ia{sv}",
+                       -2, 0);
+        check_c1_error("Reboot", SD_BUS_ERROR_INVALID_ARGS, "Unknown option 'force'.", "Reboot {force}", "ia{sv}", 0, 1,
+                       "force", "b", 1);
+        check_c1_error("Shutdown", SD_BUS_ERROR_INVALID_ARGS, "Option 'force' must be of type 'b', not 's'.",
+                       "Shutdown force=<string>", "ia{sv}", 5, 1, "force", "s", "yes");
+        check_c1_error("Shutdown", BERTH_ERROR_NOT_RUNNING, NULL, "Shutdown {force} on a stopped c1", "ia{sv}", 5, 1,
+                       "force", "b", 1);
+        check_c1_error("Freeze", BERTH_ERROR_NOT_RUNNING, "Container 'c1' is not running.", "Freeze on a stopped c1",
+                       "a{sv}", 0);
+        check_c1_error("Unfreeze", BERTH_ERROR_NOT_RUNNING, NULL, "Unfreeze on a stopped c1", "a{sv}", 0);
+        check_c1_error("OpenConsole", BERTH_ERROR_NOT_RUNNING, NULL, "OpenConsole on a stopped c1", "a{sv}", 0);
+
+        check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS, "The target must be an absolute path, got 'mnt'.",
+                       "Mount to a relative target", "ssstsa{sv}", "/srv", "mnt", "", (uint64_t) MS_BIND, "", 0);
+        {
+                _cleanup_free_ char *longpath = malloc(4097);
+                memset(longpath, 'x', 4096);
+                longpath[0] = '/';
+                longpath[4096] = 0;
+                check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS, "The target is longer than 4095 bytes.",
+                               "Mount to a 4096-byte target", "ssstsa{sv}", "/srv", longpath, "", (uint64_t) 0, "", 0);
+                check_c1_error("Umount", SD_BUS_ERROR_INVALID_ARGS, "The target is longer than 4095 bytes.",
+                               "Umount of a 4096-byte target", "sta{sv}", longpath, (uint64_t) 0, 0);
+        }
+        check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS,
+                       "The source of a bind mount must be an absolute path, got 'srv'.", "Bind of a relative source",
+                       "ssstsa{sv}", "srv", "/mnt", "none", (uint64_t) MS_BIND, "", 0);
+        check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS,
+                       "A tmpfs mount takes no source (got '/srv'); a bind mount has fstype \"\".",
+                       "tmpfs with a source", "ssstsa{sv}", "/srv", "/mnt", "tmpfs", (uint64_t) 0, "size=1m", 0);
+        check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS,
+                       "MS_BIND with fstype 'tmpfs': a bind mount has fstype \"\" or \"none\".", "tmpfs with MS_BIND",
+                       "ssstsa{sv}", "", "/mnt", "tmpfs", (uint64_t) MS_BIND, "", 0);
+        check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS,
+                       "Unsupported mount flags MS_MOVE|MS_SHARED|0x10000000000 (accepted: MS_BIND, MS_REC, MS_RDONLY, "
+                       "MS_NOSUID, MS_NODEV, MS_NOEXEC).",
+                       "Mount flags outside the allowed set are named", "ssstsa{sv}", "/srv", "/mnt", "",
+                       (uint64_t) MS_BIND | MS_RDONLY | MS_MOVE | MS_SHARED | (UINT64_C(1) << 40), "", 0);
+        check_c1_error("Mount", SD_BUS_ERROR_INVALID_ARGS, "Option 'idmap' must be of type 'b', not 'u'.",
+                       "Mount idmap=<uint32>", "ssstsa{sv}", "/srv", "/mnt", "", (uint64_t) MS_BIND, "", 1, "idmap", "u",
+                       1);
+        check_c1_error("Mount", BERTH_ERROR_NOT_RUNNING, "Container 'c1' is not running.",
+                       "a valid read-only recursive bind into a stopped c1", "ssstsa{sv}", "/srv", "/mnt", "",
+                       (uint64_t) (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), "", 1, "idmap",
+                       "b", 1);
+        check_c1_error("Mount", BERTH_ERROR_NOT_RUNNING, NULL, "a valid tmpfs mount into a stopped c1", "ssstsa{sv}",
+                       "", "/tmp/x", "tmpfs", (uint64_t) MS_NOSUID, "size=1m,mode=0755", 0);
+        check_c1_error("Umount", SD_BUS_ERROR_INVALID_ARGS, "The target must be an absolute path, got ''.",
+                       "Umount of an empty target", "sta{sv}", "", (uint64_t) 0, 0);
+        check_c1_error("Umount", SD_BUS_ERROR_INVALID_ARGS,
+                       "Unsupported umount flags 0x10 (accepted: MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW).",
+                       "Umount flags outside the allowed set", "sta{sv}", "/mnt", (uint64_t) (MNT_DETACH | 0x10), 0);
+        check_c1_error("Umount", BERTH_ERROR_NOT_RUNNING, NULL, "Umount in a stopped c1", "sta{sv}", "/mnt",
+                       (uint64_t) MNT_DETACH, 0);
+
+        /* LogControl1: the server runs at "warning" (run_server()); same uid as us, so Set is privileged. */
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "LogLevel",
+                              "warning");
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "LogTarget",
+                              "console");
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "SyslogIdentifier",
+                              "test-introspect");
+        check_set_log_property("LogLevel", "err", NULL, "Set LogLevel err");
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "LogLevel", "err");
+        check_set_log_property("LogLevel", "NOTICE", NULL, "Set LogLevel NOTICE (LXC's name)");
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "LogLevel",
+                              "notice");
+        check_set_log_property("LogLevel", "3", SD_BUS_ERROR_INVALID_ARGS, "Set LogLevel 3 (ambiguous) is refused");
+        check_set_log_property("LogLevel", "verbose", SD_BUS_ERROR_INVALID_ARGS, "Set LogLevel verbose is refused");
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "LogLevel",
+                              "notice");
+        check_set_log_property("LogTarget", "null", NULL, "Set LogTarget null");
+        check_string_property(bus, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1", "LogTarget", "null");
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                r = sd_bus_set_property(bus, NULL, "/org/freedesktop/LogControl1", "org.freedesktop.LogControl1",
+                                        "LogTarget", &e, "s", "kmsg");
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS,
+                            "Unsupported log target 'kmsg' (supported: console, syslog, null).",
+                            "Set LogTarget kmsg is refused, naming what is supported");
+        }
+        check_set_log_property("LogTarget", "file", SD_BUS_ERROR_INVALID_ARGS, "Set LogTarget file without a file");
+        check_set_log_property("LogTarget", "console", NULL, "Set LogTarget console");
+        check_set_log_property("LogLevel", "warning", NULL, "Set LogLevel back to warning");
+        check_set_log_property("SyslogIdentifier", "x", SD_BUS_ERROR_PROPERTY_READ_ONLY,
+                               "SyslogIdentifier is read-only");
 
         check_string_property(bus, "/org/berth1/container/web_2d1", "org.berth1.Container", "Name", "web-1");
         check_string_property(bus, "/org/berth1/container/c1", "org.berth1.Container", "State", "STOPPED");

@@ -8,6 +8,7 @@
  * BERTH_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing (review the diff!). */
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -456,8 +457,8 @@ static void test_errors(void) {
 
 /* ---- real effect, in forked children ---- */
 
-/* Runs fn in a child with no_new_privs; fn writes `size` bytes of results to the pipe. */
-static int run_child(int (*fn)(void *out), void *out, size_t size) {
+/* Runs fn in a child (with no_new_privs if nnp); fn fills `size` bytes of results sent back by pipe. */
+static int run_child(int (*fn)(void *out), void *out, size_t size, bool nnp) {
         int pipefd[2];
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
@@ -469,7 +470,7 @@ static int run_child(int (*fn)(void *out), void *out, size_t size) {
         if (pid == 0) {
                 safe_close(pipefd[0]);
                 memset(out, 0xff, size);
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                         _exit(2);
                 int r = fn(out);
                 if (loop_write(pipefd[1], out, size) < 0)
@@ -524,7 +525,7 @@ static int child_deny(void *out) {
 
 static void test_load_denylist(void) {
         struct deny_result res;
-        TAP_EQ_INT(run_child(child_deny, &res, sizeof res), 0, "deny child ran");
+        TAP_EQ_INT(run_child(child_deny, &res, sizeof res, true), 0, "deny child ran");
         TAP_EQ_INT(res.load, SECCOMP_LOAD_LOADED, "denylist loaded");
         TAP_EQ_INT(res.fd, -EBADF, "no notify rules: no listener");
         TAP_EQ_INT(res.chdir_errno, EACCES, "chdir errno 13: chdir fails with EACCES");
@@ -533,6 +534,32 @@ static void test_load_denylist(void) {
                 TAP_EQ_INT(res.filters_after, res.filters_before + 1, "one more filter (Seccomp_filters:)");
         else
                 TAP_SKIP("kernel before 5.9: no Seccomp_filters: line");
+}
+
+struct eacces_result {
+        int load, msg;
+};
+
+static int child_eacces(void *out) {
+        struct eacces_result *res = out;
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+        _cleanup_free_ char *err = NULL;
+
+        /* Neither no_new_privs nor CAP_SYS_ADMIN, as for a root test runner that dropped everything. */
+        if (syscall(SYS_capset, &h, d) < 0)
+                return -errno;
+        res->load = load_text("2\ndenylist\nchdir errno 13\n", true, NULL, &err);
+        res->msg = err && streq(err, "t.seccomp: loading a seccomp filter needs no_new_privs or CAP_SYS_ADMIN "
+                                "(EACCES)");
+        return 0;
+}
+
+static void test_load_eacces(void) {
+        struct eacces_result res;
+        TAP_EQ_INT(run_child(child_eacces, &res, sizeof res, false), 0, "capless child ran");
+        TAP_EQ_INT(res.load, -EACCES, "no no_new_privs and no CAP_SYS_ADMIN: -EACCES");
+        TAP_OK(res.msg == 1, "… with a message naming both ways out");
 }
 
 struct nesting_result {
@@ -561,7 +588,7 @@ static int child_nesting(void *out) {
 
 static void test_load_nesting(void) {
         struct nesting_result res;
-        TAP_EQ_INT(run_child(child_nesting, &res, sizeof res), 0, "nesting child ran");
+        TAP_EQ_INT(run_child(child_nesting, &res, sizeof res, true), 0, "nesting child ran");
         TAP_EQ_INT(res.outer, 0, "outer allow-all filter loaded");
         TAP_EQ_INT(res.skip, SECCOMP_LOAD_SKIPPED, "allow_nesting 0 under a filter: skipped");
         TAP_EQ_INT(res.skip_fd, -EBADF, "… no listener");
@@ -623,7 +650,7 @@ static int child_notify(void *out) {
 
 static void test_load_notify(void) {
         struct notify_result res;
-        TAP_EQ_INT(run_child(child_notify, &res, sizeof res), 0, "notify child ran");
+        TAP_EQ_INT(run_child(child_notify, &res, sizeof res, true), 0, "notify child ran");
         TAP_EQ_INT(res.load, SECCOMP_LOAD_LOADED, "notify profile loaded");
         TAP_OK(res.fd_cloexec == 1, "listener fd is O_CLOEXEC");
         TAP_EQ_INT(res.nr_seen, SCMP_SYS(chdir), "the listener receives the chdir notification");
@@ -656,6 +683,7 @@ int main(int argc, char *argv[]) {
         else {
                 test_load_denylist();
                 test_load_nesting();
+                test_load_eacces();
                 if (seccomp_notify_supported())
                         test_load_notify();
                 else

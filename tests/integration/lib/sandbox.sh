@@ -112,7 +112,6 @@ sandbox_init() {
 # ---- setup ----
 
 SANDBOX_PIDS=()      # every background process we started, killed by pid at exit
-SANDBOX_CG_BEFORE="" # berth cgroup bases that existed before the test (so we only remove ours)
 CGROUP2_ROOT=""
 BERTHD_PID=""
 POLKITD_PID=""
@@ -126,24 +125,18 @@ _cgroup2_root() {
         fi
 }
 
-_list_cg_bases() {
-        [[ -n $CGROUP2_ROOT ]] || return 0
-        find "$CGROUP2_ROOT" -maxdepth 1 -mindepth 1 -type d -name 'berth-*' 2>/dev/null | sort
-}
-
 # sandbox_start [--no-berthd]
 sandbox_start() {
         local with_berthd=1
         [[ ${1:-} == --no-berthd ]] && with_berthd=0
 
-        T=$(mktemp -d /tmp/berth-itest.XXXXXX) || bail_out "mktemp failed"
+        T=$(mktemp -d -t berth-itest.XXXXXX) || bail_out "mktemp failed"
         chmod 0755 "$T"
         trap sandbox_cleanup EXIT
         trap 'exit 130' INT TERM
         BERTH_ROOT_DIR=$T/root
         mkdir -p "$T/bin" "$T/etc" "$T/bus/system.d" "$T/polkit-actions" "$T/rules.d" "$BERTH_ROOT_DIR" "$T/logs"
         CGROUP2_ROOT=$(_cgroup2_root)
-        SANDBOX_CG_BEFORE=$(_list_cg_bases)
 
         ip link set lo up || bail_out "ip link set lo up failed"
 
@@ -156,7 +149,7 @@ sandbox_start() {
         _setup_polkit_files
         _start_bus
         _start_polkitd
-        if ((with_berthd)); then start_berthd; fi
+        if ((with_berthd)); then start_berthd || bail_out "berthd did not come up (log above)"; fi
 }
 
 _setup_users() {
@@ -431,9 +424,31 @@ monitor_manager_signals() {
 
 # ---- leftovers ----
 
-# our_cg_bases: berth cgroup bases created during this test (berth-<hash of our root>).
+# fnv1a32 STRING: lib/cgroup's cgroup_base_name() hash (FNV-1a, 32 bit) of a --root path.
+fnv1a32() {
+        local LC_ALL=C s=$1 i h=2166136261 c
+        for ((i = 0; i < ${#s}; i++)); do
+                printf -v c '%d' "'${s:i:1}"
+                h=$(((h ^ (c & 255)) * 16777619 & 0xffffffff))
+        done
+        printf '%08x' "$h"
+}
+
+# our_cg_bases: the berth cgroup base of this test's root (berth-<hash of the root>), plus any base a
+# process of ours sits in. Never anyone else's: other test runs on the machine have their own bases.
 our_cg_bases() {
-        comm -13 <(printf '%s\n' "$SANDBOX_CG_BEFORE") <(_list_cg_bases) | grep . || true
+        [[ -n $CGROUP2_ROOT ]] || return 0
+        {
+                local b=$CGROUP2_ROOT/berth-$(fnv1a32 "$BERTH_ROOT_DIR")
+                [[ -d $b ]] && echo "$b"
+                local pid cg
+                for pid in $(_pids_in_our_namespaces "$BASHPID"); do
+                        cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
+                        [[ $cg == /berth-*/* ]] || continue
+                        cg=${cg#/}
+                        echo "$CGROUP2_ROOT/${cg%%/*}"
+                done
+        } | sort -u
 }
 
 # check_leftovers NAME...: TAP assertions that stopped/destroyed containers left nothing behind.
