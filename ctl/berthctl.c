@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "berth-build.h"
+#include "berthctl-lifecycle.h"
 #include "console-forward.h"
 #include "polkit-agent.h"
 #include "service/errors.h"
@@ -772,6 +773,7 @@ static void help(void) {
                "  destroy NAME                  Remove a stopped container's definition\n"
                "  start NAME                    Start a container, return once it is RUNNING\n"
                "  stop NAME                     Stop a container, return once it is STOPPED\n"
+               BERTHCTL_LIFECYCLE_HELP
                "  console-log NAME [--clear] [--consume] [--max BYTES]\n"
                "                                Write the console ring buffer to stdout (raw);\n"
                "                                --clear empties it after reading, --consume removes\n"
@@ -944,6 +946,11 @@ int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const Verb *verb = NULL;
         int r;
+
+        /* reboot, shutdown, freeze, unfreeze, mount, umount parse their own options: berthctl-lifecycle.c. */
+        r = berthctl_lifecycle_main(argc, argv);
+        if (r >= 0)
+                return r;
 
         r = parse_argv(argc, argv);
         if (r != 0)

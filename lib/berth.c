@@ -13,6 +13,7 @@
 #include "berth-build.h"
 #include "berth.h"
 #include "config/config.h"
+#include "seccomp/seccomp-load.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -232,8 +233,9 @@ int berth_container_define(berth *b, const char *name, const char *config_text, 
         if (!b || !config_text)
                 return -EINVAL;
         if (!berth_name_is_valid(name)) {
-                if (ret_error)
-                        (void) asprintf(ret_error, "invalid container name '%s'", strempty(name));
+                char *e;
+                if (ret_error && asprintf(&e, "invalid container name '%s'", strempty(name)) >= 0)
+                        *ret_error = e;
                 return -EINVAL;
         }
         if (berth_container_exists(b, name))
@@ -249,11 +251,12 @@ int berth_container_define(berth *b, const char *name, const char *config_text, 
         if (r < 0)
                 return r;
 
-        /* Parse everything before touching the disk; errors name the file it will be stored as. */
+        /* Parse everything before touching the disk. Errors say "config:LINE" (the caller's text, not our
+         * copy of it); relative includes resolve against the directory it will be stored in. */
         r = berth_config_new(&c);
         if (r < 0)
                 return r;
-        r = berth_config_load_string(c, config_text, config_path, &diag);
+        r = berth_config_load_string_at(c, config_text, "config", dir, &diag);
         if (r < 0 || strv_length(diag.errors) > 0) {
                 if (ret_error) {
                         char *e = diag.errors ? strv_join(diag.errors, "\n") : strdup("invalid configuration");
@@ -411,6 +414,7 @@ static const struct {
 } extension_table[] = {
         { "lxc_config_item_is_supported", probe_always },
         { "console_log", probe_always },
+        { "seccomp_allow_nesting", seccomp_supported }, /* seccomp_notify: once delivered over D-Bus */
 };
 
 const char *const *berth_api_extensions(void) {

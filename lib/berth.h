@@ -74,7 +74,8 @@ int berth_template_busybox(const char *rootfs_path, char **ret_error);
 /* Start and wait until RUNNING; on failure *ret_error has the reason (the monitor log's tail). */
 int berth_container_start(berth *b, const char *name, char **ret_error);
 /* Non-blocking start for event loops: spawns the detached monitor and returns an fd that becomes
- * readable (EOF) when the container is RUNNING or has failed; then call berth_container_start_finish(). */
+ * readable (EOF) when the container is RUNNING or has failed; then call berth_container_start_finish().
+ * The caller owns the fd (start_finish does not close it); it works whether the fd is blocking or not. */
 int berth_container_start_async(berth *b, const char *name, int *ret_ready_fd);
 int berth_container_start_finish(berth *b, const char *name, int ready_fd, pid_t *ret_init_pid,
                                  char **ret_error);

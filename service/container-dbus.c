@@ -127,6 +127,8 @@ static int property_get_console_buffer_size(sd_bus *bus, const char *path, const
 
 /* ---- Start ---- */
 
+static void container_run_deferred_stops(Container *c);
+
 static void container_start_failed(Container *c, int r, const char *reason) {
         const char *name;
         _cleanup_free_ char *text = NULL;
@@ -180,6 +182,7 @@ static int on_start_ready(sd_event_source *s, int fd, uint32_t revents, void *us
                 else
                         container_set_state(c, BERTH_STATE_STOPPED, 0);
                 container_start_failed(c, r, reason);
+                container_run_deferred_stops(c);
                 return 0;
         }
 
@@ -194,6 +197,7 @@ static int on_start_ready(sd_event_source *s, int fd, uint32_t revents, void *us
                 container_set_state(c, BERTH_STATE_STOPPED, 0);
 
         container_complete_operations(c, OPERATION_START);
+        container_run_deferred_stops(c);
         return 0;
 }
 
@@ -317,8 +321,47 @@ static int container_check_running(Container *c, sd_bus_error *error) {
         return 0;
 }
 
-static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+/* Ask the monitor to stop, on behalf of o (answered from on_monitor_stop_reply). */
+static int container_send_stop(Container *c, Operation *o) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE, "Stop");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "a{sv}", 0);
+        if (r >= 0)
+                r = sd_bus_call_async(c->monitor, &o->slot, call, on_monitor_stop_reply, o, STOP_TIMEOUT_USEC);
+        if (r >= 0)
+                log_info("Stopping container '%s'.", c->name);
+        return r;
+}
+
+/* A start has finished (either way): the Stop calls that came in while it was starting are carried out
+ * now. Stopped already (the start failed, or it ended at once): they are done. */
+static void container_run_deferred_stops(Container *c) {
+        Operation *next;
+        int r;
+
+        for (Operation *o = c->operations; o; o = next) {
+                next = o->next;
+                if (o->type != OPERATION_STOP || o->slot)
+                        continue;
+                if (!c->monitor || c->state == BERTH_STATE_STOPPED)
+                        r = sd_bus_reply_method_return(o->message, NULL);
+                else {
+                        r = container_send_stop(c, o);
+                        if (r >= 0)
+                                continue;
+                        r = sd_bus_reply_method_errnof(o->message, r, "Failed to ask the monitor of '%s' to stop: %m",
+                                                       c->name);
+                }
+                if (r < 0)
+                        log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+                operation_free(o);
+        }
+}
+
+static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
         Operation *o;
         int r;
@@ -333,9 +376,12 @@ static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r == 0)
                 return 1;
 
-        if (container_is_starting(c))
-                return sd_bus_error_setf(error, BERTH_ERROR_BUSY,
-                                         "Container '%s' is starting, stop it once it is running.", c->name);
+        if (container_is_starting(c)) {
+                /* As lxc-stop and Incus: a Stop during the start waits for it, then stops. Kept without a
+                 * monitor call (no slot) until on_start_ready runs container_run_deferred_stops(). */
+                r = container_operation_new(c, OPERATION_STOP, message, &o, error);
+                return r < 0 ? r : 1;
+        }
         r = container_check_running(c, error);
         if (r < 0)
                 return r;
@@ -344,17 +390,11 @@ static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return r;
 
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE, "Stop");
-        if (r >= 0)
-                r = sd_bus_message_append(call, "a{sv}", 0);
-        if (r >= 0)
-                r = sd_bus_call_async(c->monitor, &o->slot, call, on_monitor_stop_reply, o, STOP_TIMEOUT_USEC);
+        r = container_send_stop(c, o);
         if (r < 0) {
                 operation_free(o);
                 return sd_bus_error_set_errnof(error, r, "Failed to ask the monitor of '%s' to stop: %m", c->name);
         }
-
-        log_info("Stopping container '%s'.", c->name);
         return 1;
 }
 

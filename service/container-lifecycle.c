@@ -32,10 +32,11 @@ static void reply_or_log(int r) {
 
 int container_check_monitor(Container *c, sd_bus_error *error) {
         if (container_is_starting(c))
-                return sd_bus_error_setf(error, BERTH_ERROR_BUSY, "Container '%s' is starting, try again once it runs.",
-                                         c->name);
+                return sd_bus_error_setf(error, BERTH_ERROR_BUSY,
+                                         "Container '%s' is starting, try again once it runs.", c->name);
         if (!c->monitor || c->state == BERTH_STATE_STOPPED)
-                return sd_bus_error_setf(error, BERTH_ERROR_NOT_RUNNING, "Container '%s' is not running.", c->name);
+                return sd_bus_error_setf(error, BERTH_ERROR_NOT_RUNNING, "Container '%s' is not running.",
+                                         c->name);
         return 0;
 }
 
@@ -67,7 +68,8 @@ static int on_caller_match_installed(sd_bus_message *reply, void *userdata, sd_b
          * broker's match limit): we rather do without the watch. */
         if (e)
                 log_debug("Cannot watch the caller of %s on '%s', ignoring: %s",
-                          strna(sd_bus_message_get_member(o->message)), o->container->name, e->message ?: e->name);
+                          strna(sd_bus_message_get_member(o->message)), o->container->name,
+                          e->message ?: e->name);
         return 0;
 }
 
@@ -112,9 +114,9 @@ static void operation_watch_caller(Operation *o) {
                 log_debug_errno(r, "Cannot watch caller %s, ignoring: %m", sender);
                 return;
         }
-        r = sd_bus_call_method_async(bus, &o->caller_query_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                     "org.freedesktop.DBus", "GetNameOwner", on_caller_get_name_owner, o, "s",
-                                     sender);
+        r = sd_bus_call_method_async(bus, &o->caller_query_slot, "org.freedesktop.DBus",
+                                     "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner",
+                                     on_caller_get_name_owner, o, "s", sender);
         if (r < 0)
                 log_debug_errno(r, "Cannot look up caller %s, ignoring: %m", sender);
 }
@@ -129,12 +131,13 @@ int container_monitor_call_new(Container *c, sd_bus_message *message, OperationT
 
         r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE, member);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to build the %s call to the monitor of '%s': %m",
-                                               member, c->name);
+                return sd_bus_error_set_errnof(
+                        error, r, "Failed to build the %s call to the monitor of '%s': %m", member, c->name);
 
         r = operation_new(c, type, message, &o);
         if (r == -EBUSY)
-                return sd_bus_error_set(error, BERTH_ERROR_BUSY, "Too many operations in flight, try again later.");
+                return sd_bus_error_set(error, BERTH_ERROR_BUSY,
+                                        "Too many operations in flight, try again later.");
         if (r < 0)
                 return r;
 
@@ -167,8 +170,9 @@ bool container_monitor_error(Container *c, const char *member, const sd_bus_erro
                         sd_bus_error_setf(ret, BERTH_ERROR_NOT_RUNNING, "Container '%s' stopped.", c->name);
                         return true;
                 }
-                sd_bus_error_setf(ret, BERTH_ERROR_TIMEOUT, "The monitor of container '%s' did not answer %s in time.",
-                                  c->name, member);
+                sd_bus_error_setf(ret, BERTH_ERROR_TIMEOUT,
+                                  "The monitor of container '%s' did not answer %s in time.", c->name,
+                                  member);
                 return false;
         }
 
@@ -176,10 +180,11 @@ bool container_monitor_error(Container *c, const char *member, const sd_bus_erro
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD) ||
             sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_INTERFACE) ||
             sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_OBJECT)) {
-                sd_bus_error_setf(ret, BERTH_ERROR_NOT_SUPPORTED,
-                                  "The monitor of container '%s' does not implement %s (it is older than this berthd; "
-                                  "restart the container to update it).",
-                                  c->name, member);
+                sd_bus_error_setf(
+                        ret, BERTH_ERROR_NOT_SUPPORTED,
+                        "The monitor of container '%s' does not implement %s (it is older than this berthd; "
+                        "restart the container to update it).",
+                        c->name, member);
                 return false;
         }
 
@@ -189,10 +194,12 @@ bool container_monitor_error(Container *c, const char *member, const sd_bus_erro
                 if (text)
                         sd_bus_error_set(ret, BERTH_ERROR_NOT_RUNNING, text);
                 else
-                        sd_bus_error_setf(ret, BERTH_ERROR_NOT_RUNNING, "Container '%s' is not running.", c->name);
+                        sd_bus_error_setf(ret, BERTH_ERROR_NOT_RUNNING, "Container '%s' is not running.",
+                                          c->name);
                 return false;
         case EOPNOTSUPP:
-                sd_bus_error_set(ret, BERTH_ERROR_NOT_SUPPORTED, text ?: "Not supported by this kernel or host.");
+                sd_bus_error_set(ret, BERTH_ERROR_NOT_SUPPORTED,
+                                 text ?: "Not supported by this kernel or host.");
                 return false;
         case EBUSY:
                 sd_bus_error_set(ret, BERTH_ERROR_BUSY, text ?: "Busy, try again.");
@@ -280,9 +287,9 @@ static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_e
                  shutdown ? (b ? "stopped" : "still running") : (b ? "running again" : "did not come back"));
         reply_or_log(sd_bus_reply_method_return(o->message, "b", b));
 
-        /* Having waited (timeout != 0), true means STOPPED and cleaned up, as for Stop: forget the monitor now,
-         * so a Start right after is not told that the container is still shutting down. With timeout 0 true
-         * only means the signal went out. */
+        /* Having waited (timeout != 0), true means STOPPED and cleaned up, as for Stop: forget the monitor
+         * now, so a Start right after is not told that the container is still shutting down. With timeout 0
+         * true only means the signal went out. */
         if (shutdown && b && o->timeout != 0) {
                 operation_free(o);
                 container_complete_operations(c, OPERATION_STOP);
@@ -296,9 +303,9 @@ static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_e
 
 static int check_timeout(int32_t timeout, sd_bus_error *error) {
         if (timeout < -1)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid timeout %" PRIi32 ": seconds, 0 (do not wait) or -1 (no limit).",
-                                         timeout);
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS,
+                        "Invalid timeout %" PRIi32 ": seconds, 0 (do not wait) or -1 (no limit).", timeout);
         return 0;
 }
 
@@ -310,7 +317,8 @@ static uint64_t wait_call_timeout(int32_t timeout) {
         return (uint64_t) timeout * USEC_PER_SEC + WAIT_SLACK_USEC;
 }
 
-static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationType type, sd_bus_error *error) {
+static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationType type,
+                              sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         bool shutdown = type == OPERATION_SHUTDOWN, force = false;
         const char *member = shutdown ? "Shutdown" : "Reboot";
@@ -321,7 +329,8 @@ static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationTy
         r = sd_bus_message_read(message, "i", &timeout);
         if (r < 0)
                 return r;
-        r = bus_read_options(message, shutdown ? (const BusOption[]) { { "force", 'b', &force }, {} } : NULL, error);
+        r = bus_read_options(message, shutdown ? (const BusOption[]){{"force", 'b', &force}, {}} : NULL,
+                             error);
         if (r < 0)
                 return r;
         r = check_timeout(timeout, error);
@@ -466,8 +475,9 @@ int method_open_console(sd_bus_message *message, void *userdata, sd_bus_error *e
         if (r < 0)
                 return r;
         if (sd_bus_can_send(sd_bus_message_get_bus(message), SD_BUS_TYPE_UNIX_FD) <= 0)
-                return sd_bus_error_set(error, BERTH_ERROR_NOT_SUPPORTED,
-                                        "This connection cannot pass file descriptors, which OpenConsole needs.");
+                return sd_bus_error_set(
+                        error, BERTH_ERROR_NOT_SUPPORTED,
+                        "This connection cannot pass file descriptors, which OpenConsole needs.");
         r = container_check_monitor(c, error);
         if (r < 0)
                 return r;

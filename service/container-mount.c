@@ -19,10 +19,10 @@
 #include "errors.h"
 #include "log/log.h"
 #include "manager-dbus.h"
+#include "util/escape.h"
 #include "util/macro.h"
 
-#define MOUNT_FLAGS_ALLOWED \
-        ((uint64_t) (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))
+#define MOUNT_FLAGS_ALLOWED ((uint64_t) (MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))
 #define UMOUNT_FLAGS_ALLOWED ((uint64_t) (MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 
 typedef struct FlagName {
@@ -32,23 +32,41 @@ typedef struct FlagName {
 
 /* Names of the MS_* bits a caller might plausibly try, so the error says "MS_MOVE", not "0x2000". */
 static const FlagName mount_flag_names[] = {
-        { MS_RDONLY, "MS_RDONLY" },         { MS_NOSUID, "MS_NOSUID" },         { MS_NODEV, "MS_NODEV" },
-        { MS_NOEXEC, "MS_NOEXEC" },         { MS_SYNCHRONOUS, "MS_SYNCHRONOUS" }, { MS_REMOUNT, "MS_REMOUNT" },
-        { MS_MANDLOCK, "MS_MANDLOCK" },     { MS_DIRSYNC, "MS_DIRSYNC" },       { 256, "MS_NOSYMFOLLOW" },
-        { MS_NOATIME, "MS_NOATIME" },       { MS_NODIRATIME, "MS_NODIRATIME" }, { MS_BIND, "MS_BIND" },
-        { MS_MOVE, "MS_MOVE" },             { MS_REC, "MS_REC" },               { MS_SILENT, "MS_SILENT" },
-        { MS_POSIXACL, "MS_POSIXACL" },     { MS_UNBINDABLE, "MS_UNBINDABLE" }, { MS_PRIVATE, "MS_PRIVATE" },
-        { MS_SLAVE, "MS_SLAVE" },           { MS_SHARED, "MS_SHARED" },         { MS_RELATIME, "MS_RELATIME" },
-        { MS_KERNMOUNT, "MS_KERNMOUNT" },   { MS_I_VERSION, "MS_I_VERSION" },   { MS_STRICTATIME, "MS_STRICTATIME" },
-        { MS_LAZYTIME, "MS_LAZYTIME" },     { MS_ACTIVE, "MS_ACTIVE" },         { MS_NOUSER, "MS_NOUSER" },
+        {MS_RDONLY, "MS_RDONLY"},
+        {MS_NOSUID, "MS_NOSUID"},
+        {MS_NODEV, "MS_NODEV"},
+        {MS_NOEXEC, "MS_NOEXEC"},
+        {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"},
+        {MS_REMOUNT, "MS_REMOUNT"},
+        {MS_MANDLOCK, "MS_MANDLOCK"},
+        {MS_DIRSYNC, "MS_DIRSYNC"},
+        {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
+        {MS_NOATIME, "MS_NOATIME"},
+        {MS_NODIRATIME, "MS_NODIRATIME"},
+        {MS_BIND, "MS_BIND"},
+        {MS_MOVE, "MS_MOVE"},
+        {MS_REC, "MS_REC"},
+        {MS_SILENT, "MS_SILENT"},
+        {MS_POSIXACL, "MS_POSIXACL"},
+        {MS_UNBINDABLE, "MS_UNBINDABLE"},
+        {MS_PRIVATE, "MS_PRIVATE"},
+        {MS_SLAVE, "MS_SLAVE"},
+        {MS_SHARED, "MS_SHARED"},
+        {MS_RELATIME, "MS_RELATIME"},
+        {MS_KERNMOUNT, "MS_KERNMOUNT"},
+        {MS_I_VERSION, "MS_I_VERSION"},
+        {MS_STRICTATIME, "MS_STRICTATIME"},
+        {MS_LAZYTIME, "MS_LAZYTIME"},
+        {MS_ACTIVE, "MS_ACTIVE"},
+        {MS_NOUSER, "MS_NOUSER"},
         {},
 };
 
 static const FlagName umount_flag_names[] = {
-        { MNT_FORCE, "MNT_FORCE" },
-        { MNT_DETACH, "MNT_DETACH" },
-        { MNT_EXPIRE, "MNT_EXPIRE" },
-        { UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW" },
+        {MNT_FORCE, "MNT_FORCE"},
+        {MNT_DETACH, "MNT_DETACH"},
+        {MNT_EXPIRE, "MNT_EXPIRE"},
+        {UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW"},
         {},
 };
 
@@ -94,19 +112,19 @@ static int check_flags(const char *what, uint64_t flags, uint64_t allowed, const
         bad = format_bad_flags(flags, allowed, names);
         if (!bad)
                 return -ENOMEM;
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unsupported %s flags %s (accepted: %s).", what,
-                                 bad, allowed_text);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unsupported %s flags %s (accepted: %s).",
+                                 what, bad, allowed_text);
 }
 
 /* D-Bus strings cannot hold NUL bytes (the broker and sd-bus reject them), so "no NUL" holds already; the
  * length limit is PATH_MAX including the terminator, what the kernel accepts. */
 static int check_path(const char *what, const char *path, sd_bus_error *error) {
         if (path[0] != '/')
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The %s must be an absolute path, got '%s'.",
-                                         what, path);
-        if (strlen(path) >= PATH_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "The %s is longer than %d bytes.", what, PATH_MAX - 1);
+                                         "The %s must be an absolute path, got '%s'.", what, ECHO_ARG(path));
+        if (strlen(path) >= PATH_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The %s is longer than %d bytes.",
+                                         what, PATH_MAX - 1);
         return 0;
 }
 
@@ -130,14 +148,17 @@ static int check_mount_request(const char *source, const char *target, const cha
                 return check_path("source of a bind mount", source, error);
 
         if (!isempty(source))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "A %s mount takes no source (got '%s'); a bind mount has fstype \"\".",
-                                         fstype, source);
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS,
+                        "A %s mount takes no source (got '%s'); a bind mount has fstype \"\".",
+                        ECHO_ARG(fstype), ECHO_ARG(source));
         if (flags & MS_BIND)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "MS_BIND with fstype '%s': a bind mount has fstype \"\" or \"none\".", fstype);
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS,
+                        "MS_BIND with fstype '%s': a bind mount has fstype \"\" or \"none\".", ECHO_ARG(fstype));
         if (strlen(fstype) > 255 || strchr(fstype, '/'))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid filesystem type '%s'.", fstype);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid filesystem type '%s'.",
+                                         ECHO_ARG(fstype));
         return 0;
 }
 
@@ -156,23 +177,28 @@ int method_mount(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         r = sd_bus_message_read(message, "s", &data);
         if (r < 0)
                 return r;
-        r = bus_read_options(message, (const BusOption[]) { { "idmap", 'b', &idmap }, {} }, error);
+        r = bus_read_options(message, (const BusOption[]){{"idmap", 'b', &idmap}, {}}, error);
         if (r < 0)
                 return r;
 
         r = check_mount_request(source, target, fstype, flags, error);
         if (r < 0)
                 return r;
+        /* The kernel takes one page of mount data; a longer string is no mount, only a load on us. */
+        if (strlen(data) > BUS_OPTION_STRING_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The mount data is too long (%zu bytes, at most %u).", strlen(data),
+                                         BUS_OPTION_STRING_MAX);
         r = container_check_monitor(c, error);
         if (r < 0)
                 return r;
 
         {
-                const char *details[] = { "container", c->name, "verb", "mount", "source", source, "target", target,
-                                          NULL };
+                const char *details[] = {"container", c->name,  "verb", "mount", "source",
+                                         source,      "target", target, NULL};
 
-                r = bus_verify_polkit_async(message, "org.berth1.mount", details, &c->manager->polkit_registry,
-                                            error);
+                r = bus_verify_polkit_async(message, "org.berth1.mount", details,
+                                            &c->manager->polkit_registry, error);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -200,7 +226,8 @@ int method_mount(sd_bus_message *message, void *userdata, sd_bus_error *error) {
                 return r;
 
         log_info("Mount into '%s' requested: %s on %s (type %s, flags 0x%" PRIx64 "%s).", c->name,
-                 isempty(source) ? "(none)" : source, target, isempty(fstype) ? "bind" : fstype, flags,
+                 isempty(source) ? "(none)" : ECHO_ARG(source), ECHO_ARG(target),
+                 isempty(fstype) ? "bind" : ECHO_ARG(fstype), flags,
                  idmap ? ", idmapped" : "");
         return 1;
 }
@@ -232,10 +259,10 @@ int method_umount(sd_bus_message *message, void *userdata, sd_bus_error *error) 
                 return r;
 
         {
-                const char *details[] = { "container", c->name, "verb", "umount", "target", target, NULL };
+                const char *details[] = {"container", c->name, "verb", "umount", "target", target, NULL};
 
-                r = bus_verify_polkit_async(message, "org.berth1.mount", details, &c->manager->polkit_registry,
-                                            error);
+                r = bus_verify_polkit_async(message, "org.berth1.mount", details,
+                                            &c->manager->polkit_registry, error);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -254,6 +281,6 @@ int method_umount(sd_bus_message *message, void *userdata, sd_bus_error *error) 
         if (r < 0)
                 return r;
 
-        log_info("Umount of %s in '%s' requested.", target, c->name);
+        log_info("Umount of %s in '%s' requested.", ECHO_ARG(target), c->name);
         return 1;
 }

@@ -10,6 +10,7 @@
 
 #include "log-control.h"
 #include "log/log.h"
+#include "util/escape.h"
 #include "util/macro.h"
 
 static int property_get_log_level(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -29,13 +30,14 @@ static int property_set_log_level(sd_bus *bus, const char *path, const char *int
         /* A digit is ambiguous here: syslog's 3 is "err", LXC's 3 is NOTICE. Names only. */
         level = isdigit((unsigned char) s[0]) ? -EINVAL : log_level_from_string(s);
         if (level < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid log level '%s' (emerg, alert, crit, err, warning, notice, info, "
-                                         "debug, or LXC's TRACE..FATAL).",
-                                         s);
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS,
+                        "Invalid log level '%s' (emerg, alert, crit, err, warning, notice, info, "
+                        "debug, or LXC's TRACE..FATAL).",
+                        ECHO_ARG(s));
 
         log_set_max_level(level);
-        log_info("Log level set to %s by a LogControl1 client.", log_level_to_string(level) ?: s);
+        log_info("Log level set to %s by a LogControl1 client.", log_level_to_string(level) ?: ECHO_ARG(s));
         return 0;
 }
 
@@ -70,8 +72,9 @@ static int property_set_log_target(sd_bus *bus, const char *path, const char *in
                         if (fclose(f) != 0)
                                 known = mfree(known);
                 }
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unsupported log target '%s' (supported: %s).",
-                                         s, strna(known));
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unsupported log target '%s' (supported: %s).", ECHO_ARG(s),
+                                         strna(known));
         }
 
         log_set_target(t);
@@ -96,7 +99,8 @@ static const sd_bus_vtable log_control_vtable[] = {
 int log_control_register_bus(sd_bus *bus) {
         int r;
 
-        r = sd_bus_add_object_vtable(bus, NULL, LOG_CONTROL_PATH, LOG_CONTROL_INTERFACE, log_control_vtable, NULL);
+        r = sd_bus_add_object_vtable(bus, NULL, LOG_CONTROL_PATH, LOG_CONTROL_INTERFACE, log_control_vtable,
+                                     NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to register %s: %m", LOG_CONTROL_INTERFACE);
         return 0;

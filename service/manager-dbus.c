@@ -11,6 +11,7 @@
 #include "log/log.h"
 #include "manager-dbus.h"
 #include "polkit.h"
+#include "util/escape.h"
 #include "util/strv.h"
 
 #define MANAGER_INTERFACE "org.berth1.Manager"
@@ -39,7 +40,8 @@ int bus_read_options(sd_bus_message *message, const BusOption *options, sd_bus_e
                                 break;
                         }
                 if (!o)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown option '%s'.", key);
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown option '%s'.",
+                                                 ECHO_ARG(key));
 
                 r = sd_bus_message_peek_type(message, NULL, &contents);
                 if (r < 0)
@@ -47,7 +49,8 @@ int bus_read_options(sd_bus_message *message, const BusOption *options, sd_bus_e
                 type[0] = o->type;
                 if (!streq(contents, type))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Option '%s' must be of type '%s', not '%s'.", key, type, contents);
+                                                 "Option '%s' must be of type '%s', not '%s'.", key, type,
+                                                 ECHO_ARG(contents));
 
                 switch (o->type) {
                 case 'b': {
@@ -60,6 +63,10 @@ int bus_read_options(sd_bus_message *message, const BusOption *options, sd_bus_e
                 }
                 case 's':
                         r = sd_bus_message_read(message, "v", "s", (const char **) o->ret);
+                        if (r >= 0 && strlen(*(const char **) o->ret) > BUS_OPTION_STRING_MAX)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "Option '%s' is too long (%zu bytes, at most %u).", key,
+                                                         strlen(*(const char **) o->ret), BUS_OPTION_STRING_MAX);
                         break;
                 case 't':
                         r = sd_bus_message_read(message, "v", "t", (uint64_t *) o->ret);
@@ -82,7 +89,8 @@ int bus_read_options(sd_bus_message *message, const BusOption *options, sd_bus_e
 
 int bus_check_container_name(const char *name, sd_bus_error *error) {
         if (!berth_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid container name '%s'.", name);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid container name '%s'.",
+                                         ECHO_ARG(name));
         return 0;
 }
 
@@ -216,6 +224,59 @@ static int sender_euid(sd_bus_message *message, uid_t *ret) {
         return r;
 }
 
+/* Line (1-based) of the first "key = ..." line of text, 0 if none: the scan is as cheap as the text. */
+static unsigned config_text_key_line(const char *text, const char *key) {
+        size_t kl = strlen(key);
+        unsigned line = 1;
+        for (const char *p = text; p; line++) {
+                p += strspn(p, " \t");
+                if (strncmp(p, key, kl) == 0 && strchr(" \t=", p[kl]) && p[kl])
+                        return line;
+                p = strchr(p, '\n');
+                if (p)
+                        p++;
+        }
+        return 0;
+}
+
+int bus_host_keys_denied(sd_bus_error *error, const char *action, const char *config_text, char *const *host_keys) {
+        _cleanup_free_ char *what = NULL, *prefix = NULL;
+        size_t n = 0, len = 0;
+        FILE *f;
+
+        /* Keep the name polkit's answer gave (InteractiveAuthorizationRequired tells a client to retry with
+         * interaction allowed), but say what needs the action: a rule writer needs to know. */
+        if (!sd_bus_error_has_names(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                    SD_BUS_ERROR_ACCESS_DENIED))
+                return -EACCES;
+
+        f = open_memstream(&what, &len);
+        if (!f)
+                return -ENOMEM;
+        STRV_FOREACH(k, (char **) host_keys) {
+                if (n == BUS_HOST_KEYS_LISTED) {
+                        fprintf(f, " and %zu more", strv_length((char **) host_keys) - n);
+                        break;
+                }
+                unsigned line = config_text_key_line(config_text, *k);
+                fprintf(f, "%s%s", n > 0 ? ", " : "", ECHO_ARG(*k));
+                if (line > 0)
+                        fprintf(f, " (config:%u)", line);
+                n++;
+        }
+        if (fclose(f) != 0 || !what)
+                return -ENOMEM;
+
+        bool interactive = sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED);
+        _cleanup_free_ char *name = strdup(error->name);
+        if (!name)
+                return -ENOMEM;
+        sd_bus_error_free(error);
+        sd_bus_error_setf(error, name, "%s: %s is needed for %s",
+                          interactive ? "Interactive authentication required" : "Access denied", action, what);
+        return -EACCES;
+}
+
 static int method_create_container(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_strv_free_ char **host_keys = NULL;
         _cleanup_free_ char *reason = NULL, *keys = NULL, *rootfs = NULL;
@@ -228,6 +289,10 @@ static int method_create_container(sd_bus_message *message, void *userdata, sd_b
         r = sd_bus_message_read(message, "ss", &name, &config);
         if (r < 0)
                 return r;
+        /* Before anything else looks at it (polkit, the parser): a huge text would stall the one loop. */
+        if (strlen(config) > BUS_CONFIG_TEXT_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "config is too large (%zu bytes, at most 1 MiB)", strlen(config));
         r = bus_read_options(message, (const BusOption[]) {
                                               { "template", 's', &template },
                                               {},
@@ -242,7 +307,7 @@ static int method_create_container(sd_bus_message *message, void *userdata, sd_b
                 return r;
         if (template && !streq(template, "busybox"))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown template '%s' (known: busybox).", template);
+                                         "Unknown template '%s' (known: busybox).", ECHO_ARG(template));
 
         if (manager_get_container(m, name) || berth_container_exists(m->berth, name))
                 return sd_bus_error_setf(error, BERTH_ERROR_CONTAINER_EXISTS, "Container '%s' already exists.", name);
@@ -272,6 +337,8 @@ static int method_create_container(sd_bus_message *message, void *userdata, sd_b
 
                 r = bus_verify_polkit_async(message, "org.berth1.configure-host", details, &m->polkit_registry,
                                             error);
+                if (r == -EACCES)
+                        return bus_host_keys_denied(error, "org.berth1.configure-host", config, host_keys);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -344,8 +411,13 @@ static int method_destroy_container(sd_bus_message *message, void *userdata, sd_
         if (r == 0)
                 return 1;
 
-        if (c->monitor || container_is_starting(c) || c->operations)
+        if (container_is_starting(c))
+                return sd_bus_error_setf(error, BERTH_ERROR_BUSY, "Container '%s' is starting, stop it first.", name);
+        if (c->monitor)
                 return sd_bus_error_setf(error, BERTH_ERROR_BUSY, "Container '%s' is running, stop it first.", name);
+        if (c->operations)
+                return sd_bus_error_setf(error, BERTH_ERROR_BUSY,
+                                         "Container '%s' has requests in flight, try again.", name);
 
         r = berth_container_undefine(m->berth, name);
         if (r == -EBUSY)

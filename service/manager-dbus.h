@@ -34,5 +34,18 @@ typedef struct BusOption {
  * entry with key NULL (or is NULL: no key accepted). */
 int bus_read_options(sd_bus_message *message, const BusOption *options, sd_bus_error *error);
 
-/* InvalidArgs "Invalid container name '...'" unless berth_name_is_valid(). */
+/* InvalidArgs "Invalid container name '...'" unless berth_name_is_valid(). The name is echoed escaped and
+ * cut (util/escape.h), as every caller string in our errors. */
 int bus_check_container_name(const char *name, sd_bus_error *error);
+
+/* Limits on caller strings, checked before polkit and before any parsing. */
+#define BUS_CONFIG_TEXT_MAX (1024U * 1024U) /* CreateContainer's config */
+#define BUS_OPTION_STRING_MAX 4096U         /* an 's' value in a{sv} options */
+#define BUS_HOST_KEYS_LISTED 5U             /* host keys named in a denial, then "and N more" */
+
+/* error holds polkit's denial of action (AccessDenied or InteractiveAuthorizationRequired) for a config
+ * with these host keys: rewrite its message, keeping its name, to say which keys need the action and on
+ * which line of config_text they first appear ("Interactive authentication required:
+ * org.berth1.configure-host is needed for lxc.include (config:1)"). Other errors are left alone. Returns
+ * -EACCES (-ENOMEM). */
+int bus_host_keys_denied(sd_bus_error *error, const char *action, const char *config_text, char *const *host_keys);

@@ -80,6 +80,10 @@ CONFIG_DECLARE_KEY(init_id);
 CONFIG_DECLARE_KEY(init_groups);
 CONFIG_DECLARE_KEY(no_new_privs);
 CONFIG_DECLARE_KEY(idmap);
+/* config-hooks.c: lxc.hook (empty only: clears every hook), lxc.hook.version, lxc.hook.<type>. */
+CONFIG_DECLARE_KEY(hook_all);
+CONFIG_DECLARE_KEY(hook_version);
+CONFIG_DECLARE_KEY(hook);
 
 /* config.c: read an included file or directory into c (errors go to ctx->diag, or ctx->reason). */
 int config_include(BerthConfig *c, const char *path, ConfigSetContext *ctx);

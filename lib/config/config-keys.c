@@ -11,6 +11,7 @@
 
 #include "config/config-internal.h"
 #include "config/config-log.h"
+#include "config/config-seccomp.h"
 #include "log/log.h"
 #include "util/strv.h"
 
@@ -607,7 +608,8 @@ const ConfigKey config_keys[] = {
         EXT_KEY("lxc.init.gid", 0, init_id),
         EXT_KEY("lxc.init.groups", L, init_groups),
         LATER("lxc.execute.cmd", 0),
-        KEY("lxc.environment", L, environment),
+        /* Host: lxc.environment reaches the hooks, which run as root on the host (LD_PRELOAD, PATH...). */
+        KEY("lxc.environment", L | H, environment),
         LATER("lxc.environment.runtime", L),
         LATER("lxc.environment.hooks", L),
         KEY("lxc.mount.auto", 0, mount_auto),
@@ -635,22 +637,22 @@ const ConfigKey config_keys[] = {
         EXT_KEY("lxc.idmap", L | H, idmap),
         EXT_KEY("lxc.cap.drop", L | H, cap),
         EXT_KEY("lxc.cap.keep", L | H, cap),
-        LATER("lxc.hook", L | H),
-        LATER("lxc.hook.version", H),
-        LATER("lxc.hook.pre-start", L | H),
+        EXT_KEY("lxc.hook", L | H, hook_all),
+        EXT_KEY("lxc.hook.version", H, hook_version),
+        EXT_KEY("lxc.hook.pre-start", L | H, hook),
         LATER("lxc.hook.pre-mount", L | H),
         LATER("lxc.hook.mount", L | H),
         LATER("lxc.hook.autodev", L | H),
-        LATER("lxc.hook.start-host", L | H),
-        LATER("lxc.hook.start", L | H),
-        LATER("lxc.hook.stop", L | H),
-        LATER("lxc.hook.post-stop", L | H),
+        EXT_KEY("lxc.hook.start-host", L | H, hook),
+        EXT_KEY("lxc.hook.start", L | H, hook),
+        EXT_KEY("lxc.hook.stop", L | H, hook),
+        EXT_KEY("lxc.hook.post-stop", L | H, hook),
         LATER("lxc.hook.clone", L | H),
         LATER("lxc.hook.destroy", L | H),
-        LATER("lxc.seccomp.profile", H),
-        LATER("lxc.seccomp.allow_nesting", 0),
-        LATER("lxc.seccomp.notify.proxy", H),
-        LATER("lxc.seccomp.notify.cookie", 0),
+        EXT_KEY("lxc.seccomp.profile", H, seccomp_profile),
+        EXT_KEY("lxc.seccomp.allow_nesting", 0, seccomp_allow_nesting),
+        EXT_KEY("lxc.seccomp.notify.proxy", H, seccomp_notify_proxy),
+        EXT_KEY("lxc.seccomp.notify.cookie", 0, seccomp_notify_cookie),
         EXT_KEY("lxc.no_new_privs", 0, no_new_privs),
         LATER("lxc.cgroup2", L),
         LATER_FAMILY("lxc.cgroup2.", L, NULL),

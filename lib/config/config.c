@@ -14,8 +14,12 @@
 
 #include "config/config-internal.h"
 #include "log/log.h"
+#include "util/escape.h"
 #include "util/fileio.h"
 #include "util/strv.h"
+
+/* Characters of a reason kept in a diagnostic (paths and echoed tokens included). */
+#define CONFIG_REASON_MAX 512U
 
 void berth_config_diag_done(BerthConfigDiag *d) {
         if (!d)
@@ -42,6 +46,7 @@ BerthConfig *berth_config_free(BerthConfig *c) {
         for (size_t i = 0; i < config_keys_n; i++)
                 if (config_keys[i].clear && !(config_keys[i].flags & CONFIG_KEY_FAMILY))
                         (void) config_keys[i].clear(c, config_keys[i].name);
+        free(c->list_counts);
         free(c);
         return NULL;
 }
@@ -57,10 +62,50 @@ int config_fail(ConfigSetContext *ctx, int r, const char *fmt, ...) {
 }
 
 static char *format_location(const char *file, unsigned line, const char *key, const char *text) {
+        /* Key and text may echo the caller's bytes: no control characters, no megabyte lines. */
+        _cleanup_free_ char *k_esc = escape_echo(key, ESCAPE_ECHO_MAX), *t_esc = escape_echo(text, CONFIG_REASON_MAX);
         char *s;
-        int k = file ? asprintf(&s, "%s:%u: %s: %s", file, line, key, text)
-                     : asprintf(&s, "%s: %s", key, text);
+        if (!k_esc || !t_esc)
+                return NULL;
+        int k = file ? asprintf(&s, "%s:%u: %s: %s", file, line, k_esc, t_esc)
+                     : asprintf(&s, "%s: %s", k_esc, t_esc);
         return k < 0 ? NULL : s;
+}
+
+/* The reason with the first verbatim echo of value cut to ESCAPE_VALUE_MAX characters (and escaped). */
+static char *reason_with_short_value(const char *reason, const char *value) {
+        const char *p = NULL;
+        char *s;
+        if (!isempty(value) && escape_echo_needed(value, ESCAPE_VALUE_MAX))
+                p = strstr(reason, value);
+        if (!p)
+                return strdup(reason);
+        _cleanup_free_ char *v = escape_echo(value, ESCAPE_VALUE_MAX);
+        if (!v || asprintf(&s, "%.*s%s%s", (int) (p - reason), reason, v, p + strlen(value)) < 0)
+                return NULL;
+        return s;
+}
+
+/* Append m (taken) to a diagnostics list of at most BERTH_CONFIG_DIAG_MAX entries; beyond that the list
+ * ends in one "... and N more <what>s" line, kept up to date: a text of 100000 bad lines must not turn
+ * into a reply of 100000 lines. */
+static int diag_push(char ***l, char *m, const char *what) {
+        unsigned long more = 1;
+        char *line;
+        if (!m)
+                return -ENOMEM;
+        size_t n = strv_length(*l); /* at most BERTH_CONFIG_DIAG_MAX + 1: cheap */
+        if (n < BERTH_CONFIG_DIAG_MAX)
+                return strv_consume(l, m);
+        free(m);
+        if (n > BERTH_CONFIG_DIAG_MAX) {
+                if (sscanf((*l)[n - 1], "... and %lu more", &more) == 1)
+                        more++;
+                (*l)[n - 1] = mfree((*l)[n - 1]);
+        }
+        if (asprintf(&line, "... and %lu more %s%s", more, what, more == 1 ? "" : "s") < 0)
+                return -ENOMEM;
+        return strv_consume(l, line);
 }
 
 void config_notice(ConfigSetContext *ctx, const char *key, const char *fmt, ...) {
@@ -76,17 +121,23 @@ void config_notice(ConfigSetContext *ctx, const char *key, const char *fmt, ...)
                 return;
         log_debug("%s", m);
         if (ctx->diag)
-                (void) strv_consume(&ctx->diag->notices, m);
+                (void) diag_push(&ctx->diag->notices, m, "notice");
         else
                 free(m);
 }
 
 static int diag_error(BerthConfigDiag *diag, const char *file, unsigned line, const char *key,
                       const char *reason) {
-        char *m = format_location(file, line, key, reason);
-        if (!m)
-                return -ENOMEM;
-        return strv_consume(&diag->errors, m);
+        return diag_push(&diag->errors, format_location(file, line, key, reason), "error");
+}
+
+/* Clearing a list key (and, for lxc.hook, the lxc.hook.* keys it clears too) restarts its count. */
+static void list_counts_reset(BerthConfig *c, const ConfigKey *k) {
+        if (!c->list_counts)
+                return;
+        for (size_t i = 0; i < config_keys_n; i++)
+                if (startswith(config_keys[i].name, k->name))
+                        c->list_counts[i] = 0;
 }
 
 /* The one dispatcher for "key = value", from files and from set_item. */
@@ -121,9 +172,26 @@ static int config_set_one(BerthConfig *c, const char *key, const char *value, Co
                 int r = k->clear(c, key);
                 if (r == -EOPNOTSUPP)
                         return config_fail(ctx, r, "berth does not implement %s yet", key);
+                if (r >= 0)
+                        list_counts_reset(c, k);
                 return r;
         }
-        return k->set(c, key, value, ctx);
+        if (!(k->flags & CONFIG_KEY_LIST))
+                return k->set(c, key, value, ctx);
+
+        /* Counted here, not by length: checking the limit must not cost more with every entry. */
+        size_t i = (size_t) (k - config_keys);
+        if (!c->list_counts) {
+                c->list_counts = calloc(config_keys_n, sizeof(unsigned));
+                if (!c->list_counts)
+                        return -ENOMEM;
+        }
+        if (c->list_counts[i] >= BERTH_CONFIG_LIST_MAX)
+                return config_fail(ctx, -EINVAL, "too many entries (at most %u)", BERTH_CONFIG_LIST_MAX);
+        int r = k->set(c, key, value, ctx);
+        if (r >= 0)
+                c->list_counts[i]++;
+        return r;
 }
 
 static char *strip(char *s) {
@@ -134,15 +202,18 @@ static char *strip(char *s) {
         return s;
 }
 
-static int config_load_text(BerthConfig *c, const char *text, const char *filename, unsigned depth,
-                            char ***include_stack, BerthConfigDiag *diag) {
+static int config_load_text(BerthConfig *c, const char *text, const char *filename, const char *base_dir,
+                            unsigned depth, char ***include_stack, BerthConfigDiag *diag) {
         _cleanup_free_ char *copy = strdup(text), *dir = NULL;
         if (!copy)
                 return -ENOMEM;
 
-        /* Relative includes are relative to this file's directory. */
+        /* Relative includes are relative to this file's directory (or base_dir, when the name shown in
+         * messages is not where the text lives). */
         const char *slash = filename ? strrchr(filename, '/') : NULL;
-        dir = slash ? strndup(filename, (size_t) (slash - filename) + (slash == filename)) : strdup(".");
+        dir = base_dir ? strdup(base_dir)
+            : slash    ? strndup(filename, (size_t) (slash - filename) + (slash == filename))
+                       : strdup(".");
         if (!dir)
                 return -ENOMEM;
 
@@ -181,7 +252,8 @@ static int config_load_text(BerthConfig *c, const char *text, const char *filena
                 };
                 int r = config_set_one(c, key, value, &ctx);
                 if (r < 0 && r != -ENOMEM && !ctx.reported) {
-                        int k = diag_error(diag, filename, line, key, ctx.reason ?: strerror(-r));
+                        _cleanup_free_ char *reason = reason_with_short_value(ctx.reason ?: strerror(-r), value);
+                        int k = reason ? diag_error(diag, filename, line, key, reason) : -ENOMEM;
                         if (k < 0)
                                 r = k;
                 }
@@ -214,7 +286,7 @@ static int config_load_path(BerthConfig *c, const char *path, ConfigSetContext *
         r = strv_extend(ctx->include_stack, canon);
         if (r < 0)
                 return r;
-        r = config_load_text(c, text, path, ctx->depth + 1, ctx->include_stack, diag);
+        r = config_load_text(c, text, path, NULL, ctx->depth + 1, ctx->include_stack, diag);
         size_t n = strv_length(*ctx->include_stack);
         (*ctx->include_stack)[n - 1] = mfree((*ctx->include_stack)[n - 1]);
         if (r == -EINVAL)
@@ -290,7 +362,15 @@ int berth_config_load_string(BerthConfig *c, const char *text, const char *filen
         if (!c || !text || !diag)
                 return -EINVAL;
         /* Depth 1, as the lines of a file given to berth_config_load_file(). */
-        return config_load_text(c, text, filename ?: "(string)", 1, &stack, diag);
+        return config_load_text(c, text, filename ?: "(string)", NULL, 1, &stack, diag);
+}
+
+int berth_config_load_string_at(BerthConfig *c, const char *text, const char *display_name, const char *base_dir,
+                                BerthConfigDiag *diag) {
+        _cleanup_strv_free_ char **stack = NULL;
+        if (!c || !text || !diag)
+                return -EINVAL;
+        return config_load_text(c, text, display_name ?: "(string)", base_dir ?: ".", 1, &stack, diag);
 }
 
 int berth_config_load_file(BerthConfig *c, const char *path, BerthConfigDiag *diag) {
@@ -300,7 +380,8 @@ int berth_config_load_file(BerthConfig *c, const char *path, BerthConfigDiag *di
         ConfigSetContext ctx = { .include_stack = &stack };
         int r = config_load_path(c, path, &ctx, diag);
         if (r < 0 && r != -ENOMEM && !ctx.reported) {
-                int k = strv_extend(&diag->errors, ctx.reason ?: strerror(-r));
+                int k = diag_push(&diag->errors, escape_echo(ctx.reason ?: strerror(-r), CONFIG_REASON_MAX),
+                                  "error");
                 if (k < 0)
                         r = k;
         }
@@ -315,7 +396,8 @@ int berth_config_set_item(BerthConfig *c, const char *key, const char *value, ch
         ConfigSetContext ctx = { .include_stack = &stack };
         int r = config_set_one(c, key, strempty(value), &ctx);
         if (r < 0 && ret_error) {
-                char *m = format_location(NULL, 0, key, ctx.reason ?: strerror(-r));
+                _cleanup_free_ char *reason = reason_with_short_value(ctx.reason ?: strerror(-r), strempty(value));
+                char *m = reason ? format_location(NULL, 0, key, reason) : NULL;
                 if (m)
                         *ret_error = m;
         }
@@ -355,7 +437,10 @@ int berth_config_clear_item(BerthConfig *c, const char *key) {
         int r = lookup_checked(key, &k);
         if (r < 0)
                 return r;
-        return k->clear(c, key);
+        r = k->clear(c, key);
+        if (r >= 0)
+                list_counts_reset(c, k);
+        return r;
 }
 
 static int append_line(char **buf, size_t *len, const char *key, const char *value) {
@@ -383,7 +468,8 @@ static bool is_default(const BerthConfig *c, const char *key, const char *value)
                 return c->autodev == 1;
         if (streq(key, "lxc.tty.max") || streq(key, "lxc.pty.max") || streq(key, "lxc.console.buffer.size") ||
             streq(key, "lxc.console.size") || streq(key, "lxc.console.rotate") || streq(key, "lxc.init.uid") ||
-            streq(key, "lxc.init.gid") || streq(key, "lxc.no_new_privs"))
+            streq(key, "lxc.init.gid") || streq(key, "lxc.no_new_privs") ||
+            streq(key, "lxc.seccomp.allow_nesting") || streq(key, "lxc.hook.version"))
                 return streq(value, "0");
         return false;
 }

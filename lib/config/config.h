@@ -51,6 +51,17 @@ typedef struct BerthIdmap {
         uint32_t nsid, hostid, range;
 } BerthIdmap;
 
+/* The hook types berth runs (lxc.hook.<type>). LXC's pre-mount, mount, autodev, clone and destroy are
+ * not implemented yet (their keys say so). */
+typedef enum BerthHookType {
+        BERTH_HOOK_PRE_START,  /* host, before init is created */
+        BERTH_HOOK_START_HOST, /* host, after init is created, before RUNNING */
+        BERTH_HOOK_START,      /* inside the container, after pivot_root, before init's exec */
+        BERTH_HOOK_STOP,       /* host, once init has exited (LXC_TARGET) */
+        BERTH_HOOK_POST_STOP,  /* host, after cleanup */
+        _BERTH_HOOK_TYPE_MAX,
+} BerthHookType;
+
 typedef struct BerthConfig {
         char *uts_name;
         char *rootfs_path;   /* directory; NULL = the container directory's "rootfs" */
@@ -69,6 +80,11 @@ typedef struct BerthConfig {
         char *log_file;
         int log_level;       /* syslog level, -1 = unset */
         char *log_syslog;    /* lxc.log.syslog facility ("daemon", "local0".."local7"), NULL = unset */
+        /* lxc.seccomp.* (config-seccomp.c). The profile is only a path here: spawn parses it at start. */
+        char *seccomp_profile;          /* absolute path, NULL = no profile (berth imposes none) */
+        bool seccomp_allow_nesting;     /* load it even when the starter is already seccomp-confined */
+        char *seccomp_notify_proxy;     /* "unix:/path" or "unix:@abstract", NULL = none */
+        char *seccomp_notify_cookie;    /* sent to the proxy with every notification, NULL = none */
         BerthNetDev *netdevs;
         size_t n_netdevs;
         int signal_halt, signal_reboot, signal_stop; /* 0 = unset (defaults: SIGPWR, SIGINT, SIGKILL) */
@@ -88,7 +104,19 @@ typedef struct BerthConfig {
         bool no_new_privs;
         BerthIdmap *idmaps;        /* any entry means a user namespace */
         size_t n_idmaps;
+        /* lxc.hook.<type>: command lines (run with /bin/sh -c), in order; lxc.hook.version 0 or 1. */
+        char **hooks[_BERTH_HOOK_TYPE_MAX];
+        unsigned hook_version;
+        /* Per row of the key table: values set on a list key since it was last cleared, for the
+         * BERTH_CONFIG_LIST_MAX limit (config.c; allocated on first use). */
+        unsigned *list_counts;
 } BerthConfig;
+
+/* Entries a list key (lxc.environment, lxc.mount.entry, ...) takes at most: more is an error, so a huge
+ * text cannot make the parser and the runtime chew on millions of entries. */
+#define BERTH_CONFIG_LIST_MAX 4096U
+/* Errors kept in BerthConfigDiag: after these, one last line "... and N more errors". */
+#define BERTH_CONFIG_DIAG_MAX 20U
 
 /* Diagnostics collected while parsing: every problem, not only the first. Each entry reads
  * "file:line: key: reason" (file and line omitted when setting items directly). */
@@ -107,6 +135,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BerthConfig *, berth_config_free);
  * including file's directory; include_depth guards loops. */
 int berth_config_load_string(BerthConfig *c, const char *text, const char *filename, BerthConfigDiag *diag);
 int berth_config_load_file(BerthConfig *c, const char *path, BerthConfigDiag *diag);
+/* As berth_config_load_string(), but messages say display_name ("config") while relative lxc.include paths
+ * are resolved against base_dir (the directory the text will be stored in; NULL = the current directory). */
+int berth_config_load_string_at(BerthConfig *c, const char *text, const char *display_name, const char *base_dir,
+                                BerthConfigDiag *diag);
 
 /* Single items. set with an empty value clears (whole list for list keys). On error, *ret_error (if
  * non-NULL) gets "key: reason". -ENOENT unknown key, -EOPNOTSUPP real LXC key berth lacks, -EINVAL bad
@@ -135,6 +167,11 @@ const char *const *berth_config_list_keys(void);
 /* The host id that id nsid of type 'u' or 'g' maps to through lxc.idmap: -ENOENT if unmapped (or no
  * idmap at all). */
 int berth_config_idmap_to_host(const BerthConfig *c, char type, uint32_t nsid, uint32_t *ret);
+
+/* "pre-start", "start-host", "start", "stop", "post-stop" (the part after "lxc.hook."). from_string:
+ * -EOPNOTSUPP for LXC's other hook types (pre-mount, mount, autodev, clone, destroy), -ENOENT else. */
+const char *berth_hook_type_to_string(BerthHookType t);
+int berth_hook_type_from_string(const char *s);
 
 /* Split lxc.init.cmd (shell-like quoting; default "/sbin/init"). */
 int berth_config_init_argv(const BerthConfig *c, char ***ret_argv);

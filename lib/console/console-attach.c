@@ -120,8 +120,10 @@ static void peer_update_watch(ConsoleAttach *a, ConsolePeer *p) {
         if (p->dead || want == p->events)
                 return;
         r = a->cb.watch_peer(a, p, p->fd, want, a->userdata);
-        if (r < 0)
-                return peer_kill(p, r);
+        if (r < 0) {
+                peer_kill(p, r);
+                return;
+        }
         p->events = want;
 }
 

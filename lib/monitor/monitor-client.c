@@ -162,9 +162,10 @@ int berth_container_start_finish(berth *b, const char *name, int ready_fd, pid_t
         if (size == 0) {
                 if (ret_error) {
                         _cleanup_free_ char *tail = monitor_log_tail(b, name);
-                        if (asprintf(ret_error, "berth-monitor for %s exited without reporting%s%s", name,
-                                     tail ? ":\n" : " (no log)", strempty(tail)) < 0)
-                                *ret_error = NULL;
+                        char *e;
+                        if (asprintf(&e, "berth-monitor for %s exited without reporting%s%s", name,
+                                     tail ? ":\n" : " (no log)", strempty(tail)) >= 0)
+                                *ret_error = e;
                 }
                 return -EIO;
         }
@@ -290,9 +291,8 @@ static int monitor_call(berth *b, const char *name, const char *member, uint64_t
         }
         r = sd_bus_call(bus, m, timeout_usec, &error, &reply);
         if (r < 0) {
-                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_NO_REPLY) || errno_means_not_running(r))
-                        return errno_means_not_running(r) ? -ENOTCONN : r;
-                return r;
+                /* A monitor that went away between connect and reply: the container is not running. */
+                return errno_means_not_running(r) ? -ENOTCONN : r;
         }
         if (ret_reply)
                 *ret_reply = TAKE_PTR(reply);

@@ -128,8 +128,9 @@ int main(int argc, char *argv[]) {
         }
         r = setup_logging(m);
         if (r < 0) {
-                (void) asprintf(&error, "cannot open the monitor log under %s: %s", berth_get_log_dir(m->berth),
-                                strerror(-r));
+                if (asprintf(&error, "cannot open the monitor log under %s: %s", berth_get_log_dir(m->berth),
+                             strerror(-r)) < 0)
+                        error = NULL;
                 send_ready(&ready_fd, r, error, 0);
                 return EXIT_FAILURE;
         }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -27,6 +28,18 @@
 
 static int sys_pidfd_send_signal(int pidfd, int sig) {
         return RET_NERRNO(syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0));
+}
+
+/* asprintf() into an error out-parameter that stays NULL when out of memory. */
+_printf_(2, 3) static void set_errorf(char **ret_error, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        *ret_error = s;
 }
 
 int monitor_new(const char *name, const char *root, Monitor **ret) {
@@ -141,7 +154,7 @@ static int load_config(Monitor *m, char **ret_error) {
         int r;
 
         if (!berth_container_exists(m->berth, m->name)) {
-                (void) asprintf(ret_error, "container %s is not defined", m->name);
+                set_errorf(ret_error, "container %s is not defined", m->name);
                 return -ENOENT;
         }
         if (asprintf(&path, "%s/%s/config", berth_get_containers_dir(m->berth), m->name) < 0)
@@ -153,7 +166,7 @@ static int load_config(Monitor *m, char **ret_error) {
         if (r < 0 || strv_length(diag.errors) > 0) {
                 *ret_error = diag.errors ? strv_join(diag.errors, "\n") : NULL;
                 if (!*ret_error)
-                        (void) asprintf(ret_error, "failed to load %s: %s", path, strerror(r < 0 ? -r : EINVAL));
+                        set_errorf(ret_error, "failed to load %s: %s", path, strerror(r < 0 ? -r : EINVAL));
                 return r < 0 ? r : -EINVAL;
         }
         STRV_FOREACH(n, diag.notices)
@@ -468,7 +481,7 @@ static int setup_event(Monitor *m) {
 
 static void set_error_from_errno(char **ret_error, int r, const char *what) {
         if (!*ret_error)
-                (void) asprintf(ret_error, "%s: %s", what, strerror(-r));
+                set_errorf(ret_error, "%s: %s", what, strerror(-r));
 }
 
 int monitor_start(Monitor *m, char **ret_error) {
@@ -482,8 +495,7 @@ int monitor_start(Monitor *m, char **ret_error) {
 
         r = take_lock(m);
         if (r == -EALREADY) {
-                *ret_error = NULL;
-                (void) asprintf(ret_error, "container %s is already running", m->name);
+                set_errorf(ret_error, "container %s is already running", m->name);
                 return r;
         }
         if (r < 0) {
@@ -535,6 +547,7 @@ int monitor_start(Monitor *m, char **ret_error) {
         }
         m->init_pid = result.pid;
         m->init_pidfd = result.pidfd;
+        (void) safe_close(result.seccomp_notify_fd); /* no notifier yet: notify rules then get ENOSYS */
         payload_fd = safe_close(payload_fd);
 
         r = sd_event_add_io(m->event, &m->init_source, m->init_pidfd, EPOLLIN, on_init_exit, m);

@@ -183,8 +183,22 @@ static int read_memfd(int fd, char **ret, size_t *ret_size) {
         return 0;
 }
 
+/* The caller's own mode. prctl() first: the container's init loads its profile after pivot_root, where
+ * /proc need not be mounted (no lxc.mount.auto proc). /proc/self/status only if prctl() is filtered. */
+static int current_seccomp_mode(int *ret_mode) {
+        int k = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+        if (k >= 0) {
+                *ret_mode = k;
+                return 0;
+        }
+        if (errno == EINVAL)
+                return -EOPNOTSUPP;     /* a kernel without CONFIG_SECCOMP */
+        return seccomp_read_status(0, ret_mode, NULL);
+}
+
 bool seccomp_supported(void) {
-        return seccomp_read_status(0, NULL, NULL) >= 0;
+        int mode;
+        return current_seccomp_mode(&mode) >= 0;
 }
 
 bool seccomp_notify_supported(void) {
@@ -249,12 +263,12 @@ int seccomp_profile_load(const SeccompProfile *p, bool allow_nesting, int *ret_n
         if (p->native_arch != seccomp_arch_native())
                 return profile_error(ret_error, -EINVAL, p, "the profile was compiled for another architecture");
 
-        r = seccomp_read_status(0, &mode, NULL);
+        r = current_seccomp_mode(&mode);
         if (r == -EOPNOTSUPP)
-                return profile_error(ret_error, r, p, "the kernel has no seccomp support "
-                                     "(no \"Seccomp:\" line in /proc/self/status)");
+                return profile_error(ret_error, r, p, "the kernel has no seccomp support");
         if (r < 0)
-                return profile_error(ret_error, r, p, "cannot read /proc/self/status");
+                return profile_error(ret_error, r, p, "cannot tell whether this process is already "
+                                     "seccomp-confined (prctl(PR_GET_SECCOMP) refused, no /proc/self/status)");
 
         if (mode != 0 && !allow_nesting) {
                 /* LXC: a nested container under a confined starter skips its profile unless asked. */

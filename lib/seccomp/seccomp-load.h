@@ -2,7 +2,8 @@
 #pragma once
 
 /* Compiling a parsed LXC profile (seccomp-profile.h) into a libseccomp filter and loading it into the
- * calling process, the container's init just before exec (after capabilities and no_new_privs).
+ * calling process: the container's init, after the bounding set is dropped and before the id switch
+ * and the process capability drop (lib/spawn/spawn-seccomp.c), as LXC does.
  *
  * As LXC does, every rule is compiled into one filter per architecture (the native one and its compat
  * ones: x86, x32 on x86_64) and the filters are merged, so 32-bit syscalls of the container meet the same
@@ -31,8 +32,9 @@ enum {
  * not synchronised across threads).
  *
  * allow_nesting (lxc.seccomp.allow_nesting): when false and the process already runs under a seccomp
- * filter (Seccomp: 2 in /proc/self/status), nothing is loaded and SECCOMP_LOAD_SKIPPED is returned: the
- * caller logs the notice "already seccomp-confined, not loading the profile" (LXC logs it at INFO).
+ * filter (PR_GET_SECCOMP says 2; /proc need not be mounted), nothing is loaded and SECCOMP_LOAD_SKIPPED is
+ * returned: the caller logs the notice "already seccomp-confined, not loading the profile" (LXC logs it
+ * at INFO).
  * When true the filter is stacked on the existing ones.
  *
  * A profile with `notify` rules is loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER and *ret_notify_fd gets
@@ -44,9 +46,9 @@ enum {
  * A kernel without seccomp is -EOPNOTSUPP (LXC silently skips; a security profile should not vanish). */
 int seccomp_profile_load(const SeccompProfile *p, bool allow_nesting, int *ret_notify_fd, char **ret_error);
 
-/* For the API extensions: seccomp_allow_nesting needs seccomp filters (a "Seccomp:" line in
- * /proc/self/status); seccomp_notify also needs user notification in both the kernel and libseccomp
- * (libseccomp API level 5; false under valgrind, which lacks seccomp(2)). */
+/* For the API extensions: seccomp_allow_nesting needs seccomp filters (prctl(PR_GET_SECCOMP) works, as
+ * does a "Seccomp:" line in /proc/self/status); seccomp_notify also needs user notification in both the
+ * kernel and libseccomp (libseccomp API level 5; false under valgrind, which lacks seccomp(2)). */
 bool seccomp_supported(void);
 bool seccomp_notify_supported(void);
 

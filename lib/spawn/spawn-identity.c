@@ -232,6 +232,11 @@ int spawn_child_setup_identity(SpawnChild *s) {
         r = drop_bounding(s, drop);
         if (r < 0)
                 return r;
+        /* lxc.seccomp.profile: needs CAP_SYS_ADMIN (no no_new_privs yet), so before the ids and process
+         * capabilities change (spawn-seccomp.c). Everything below runs under the filter, as in LXC. */
+        r = spawn_child_load_seccomp(s);
+        if (r < 0)
+                return r;
         r = switch_ids(s);
         if (r < 0)
                 return r;

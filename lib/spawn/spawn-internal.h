@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "seccomp/seccomp-profile.h"
+#include "spawn/hooks.h"
 #include "spawn/spawn.h"
 
 typedef struct SpawnChild {
@@ -16,7 +18,11 @@ typedef struct SpawnChild {
         int root_fd;       /* O_PATH of the rootfs bind mount */
         bool new_netns;
         bool userns;       /* lxc.idmap: in a new user namespace, as its root */
-        char error[1024];  /* "what: strerror" of the first failure, sent to the parent */
+        const SeccompProfile *seccomp; /* lxc.seccomp.profile, parsed by the parent; NULL = none */
+        int seccomp_sock;  /* init's end of the listener socketpair (notify profiles), or -EBADF */
+        /* "what: strerror" of the first failure, sent to the parent; room for a failed lxc.hook.start's
+         * message with its output tail (HOOK_OUTPUT_MAX). */
+        char error[HOOK_OUTPUT_MAX + 1024];
 } SpawnChild;
 
 /* Record "<formatted>: <strerror(-r)>" in s->error and return r (negative errno). */
@@ -42,6 +48,15 @@ int spawn_userns_chown(const SpawnParams *p, uid_t uid, gid_t gid, char **ret_er
 int spawn_write_idmaps(pid_t pid, const BerthConfig *c, char **ret_error);
 int spawn_child_become_userns_root(SpawnChild *s);
 int spawn_child_setup_identity(SpawnChild *s);
+
+/* spawn-seccomp.c. Parent, before clone3: parse lxc.seccomp.profile (*ret_profile NULL if none; errors
+ * name the profile's file and line) and, for notify rules, make the listener socketpair (ret_sock[1] is
+ * init's end; both -EBADF otherwise). Child: load it (called from spawn_child_setup_identity()) and send
+ * the listener. Parent, after exec: receive it (*ret_fd -EBADF when none was made). */
+int spawn_seccomp_prepare(const BerthConfig *c, SeccompProfile **ret_profile, int ret_sock[static 2],
+                          char **ret_error);
+int spawn_child_load_seccomp(SpawnChild *s);
+int spawn_seccomp_receive(int sock, int *ret_fd, char **ret_error);
 
 /* "/proc/self/fd/N" for mounting onto (or from) an fd. */
 #define SPAWN_FD_PATH_MAX 32

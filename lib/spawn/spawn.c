@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -103,8 +104,8 @@ static int child_stdio(SpawnChild *s, int error_fd) {
         }
         /* Keep the log fd (O_CLOEXEC, gone at exec): closing it would let a later open() reuse its number
          * and receive log lines. */
-        int keep[2] = { error_fd, log_get_file_fd() };
-        int r = close_all_fds(keep, keep[1] >= 0 ? 2 : 1);
+        int keep[3] = { error_fd, log_get_file_fd(), s->seccomp_sock }; /* negative ones are ignored */
+        int r = close_all_fds(keep, ELEMENTSOF(keep));
         if (r < 0)
                 return spawn_child_error(s, r, "close fds");
         return 0;
@@ -137,6 +138,27 @@ static void child_reset_signals(void) {
                 (void) sigaction(sig, &sa, NULL); /* fails harmlessly for SIGKILL, SIGSTOP, glibc's own */
         sigemptyset(&ss);
         (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+}
+
+static int child_start_hook(SpawnChild *s) {
+        _cleanup_free_ char *error = NULL;
+        const HookEnv env = {
+                .config_file = s->p->config_file,
+                .rootfs_path = s->p->rootfs,
+                .console_path = s->p->console_slave_path,
+        };
+
+        if (strv_length(s->c->hooks[BERTH_HOOK_START]) == 0)
+                return 0;
+        /* The command runs with the container's /bin/sh: it must exist inside the rootfs. */
+        int r = hook_run(s->c, s->p->name ?: "", "start", &env, NULL, &error);
+        if (r < 0) {
+                if (error)
+                        snprintf(s->error, sizeof s->error, "%s", error);
+                else
+                        spawn_child_error(s, r, "lxc.hook.start");
+        }
+        return r;
 }
 
 /* Block until the parent has written our uid_map/gid_map (one byte), or gave up (EOF). */
@@ -196,12 +218,23 @@ static int child_run(SpawnChild *s, int error_fd, int sync_fd) {
         if (r < 0)
                 return spawn_child_error(s, r, "parse lxc.init.cmd");
 
+        /* lxc.hook.start: inside, with the container's root and environment, still with all privileges
+         * (LXC runs it at the same point). */
+        r = child_start_hook(s);
+        if (r < 0)
+                return r;
+
         /* Capabilities, lxc.init.uid/gid/groups, no_new_privs: last, nothing privileged follows. */
         r = spawn_child_setup_identity(s);
         if (r < 0)
                 return r;
 
         child_reset_signals();
+        /* If the monitor dies (even by SIGKILL), the kernel kills init and with it the whole pid namespace,
+         * so no container is ever left running without its monitor (LXC's lxc.monitor.signal.pdeath). Set
+         * last: the kernel clears it on any uid/gid change. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return spawn_child_error(s, -errno, "set the parent-death signal");
         if (strchr(argv[0], '/'))
                 execve(argv[0], argv, environ);
         else
@@ -209,18 +242,21 @@ static int child_run(SpawnChild *s, int error_fd, int sync_fd) {
         return spawn_child_error(s, -errno, "exec %s", argv[0]);
 }
 
-_noreturn_ static void child_main(const SpawnParams *p, int error_fd, int sync_fd) {
+_noreturn_ static void child_main(const SpawnParams *p, const SeccompProfile *seccomp, int seccomp_sock,
+                                  int error_fd, int sync_fd) {
         SpawnChild s = {
                 .p = p,
                 .c = p->config,
                 .root_fd = -EBADF,
                 .new_netns = config_wants_netns(p->config),
                 .userns = p->config->n_idmaps > 0,
+                .seccomp = seccomp,
         };
         char msg[sizeof s.error + 32];
 
-        /* dup2() onto 0..2 below must not clobber the error pipe. */
+        /* dup2() onto 0..2 below must not clobber the error pipe (nor the seccomp socket). */
         error_fd = fd_move_above_stdio(error_fd);
+        s.seccomp_sock = fd_move_above_stdio(seccomp_sock);
         int r = child_run(&s, error_fd, sync_fd);
         if (error_fd >= 0) {
                 int n = snprintf(msg, sizeof msg, "%d %s", -r, s.error[0] ? s.error : "spawn failed");
@@ -252,12 +288,18 @@ static int spawn_error(int r, const char *what, char **ret_error) {
 
 int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
         _cleanup_close_pair_ int pipefd[2] = { -EBADF, -EBADF }, syncfd[2] = { -EBADF, -EBADF };
+        _cleanup_close_pair_ int seccompfd[2] = { -EBADF, -EBADF };
+        _cleanup_seccomp_profile_free_ SeccompProfile *seccomp = NULL;
         _cleanup_close_ int pidfd = -EBADF;
-        char buf[2048];
+        char buf[sizeof ((SpawnChild *) NULL)->error + 64];
         int r;
 
         if (!p || !p->config || !p->rootfs || p->rootfs[0] != '/' || !ret)
                 return -EINVAL;
+
+        r = spawn_seccomp_prepare(p->config, &seccomp, seccompfd, ret_error);
+        if (r < 0)
+                return r;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return spawn_error(-errno, "pipe", ret_error);
@@ -305,11 +347,13 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
         if (pid == 0) {
                 pipefd[0] = safe_close(pipefd[0]);
                 syncfd[1] = safe_close(syncfd[1]);
-                child_main(p, pipefd[1], syncfd[0]);
+                seccompfd[0] = safe_close(seccompfd[0]);
+                child_main(p, seccomp, seccompfd[1], pipefd[1], syncfd[0]);
         }
 
         pipefd[1] = safe_close(pipefd[1]);
         syncfd[0] = safe_close(syncfd[0]);
+        seccompfd[1] = safe_close(seccompfd[1]); /* else the listener receive below could not see EOF */
         if (userns) {
                 r = spawn_write_idmaps(pid, p->config, ret_error);
                 if (r >= 0) {
@@ -330,13 +374,19 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
         }
 
         ssize_t n = loop_read(pipefd[0], buf, sizeof buf - 1);
-        if (n == 0) {
+        int notify_fd = -EBADF;
+        if (n == 0)
+                r = spawn_seccomp_receive(seccompfd[0], &notify_fd, ret_error);
+        if (n == 0 && r >= 0) {
                 log_debug("spawn: init of %s running as pid %d", strna(p->name), (int) pid);
-                *ret = (SpawnResult) { .pid = pid, .pidfd = TAKE_FD(pidfd) };
+                *ret = (SpawnResult) { .pid = pid, .pidfd = TAKE_FD(pidfd), .seccomp_notify_fd = notify_fd };
                 return 0;
         }
 
-        if (n < 0) {
+        if (n == 0)
+                /* init runs, but its notify rules would have nobody to answer them. */
+                (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        else if (n < 0) {
                 r = spawn_error((int) n, "read the init's status", ret_error);
                 (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
         } else {

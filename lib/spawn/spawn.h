@@ -16,11 +16,17 @@ typedef struct SpawnParams {
         int cgroup_fd;               /* payload cgroup directory fd for CLONE_INTO_CGROUP, or -1 */
         int console_slave_fd;        /* host pty slave: becomes /dev/console and init's stdin/out/err */
         const char *console_slave_path; /* its /dev/pts/N path on the host (for bind-mounting) */
+        const char *config_file;     /* LXC_CONFIG_FILE for lxc.hook.start, or NULL */
 } SpawnParams;
 
 typedef struct SpawnResult {
         pid_t pid;   /* init, as seen from the host */
         int pidfd;   /* CLONE_PIDFD, O_CLOEXEC */
+        /* The seccomp notification listener of init's lxc.seccomp.profile (O_CLOEXEC, blocking), or
+         * -EBADF when the profile has no notify rules, there is no profile, or it was skipped (a confined
+         * starter with lxc.seccomp.allow_nesting 0). The caller owns it and must close it: a syscall
+         * matching a notify rule blocks until this fd answers it, and gets ENOSYS once it is closed. */
+        int seccomp_notify_fd;
 } SpawnResult;
 
 /* Returns 0 once init has exec'd lxc.init.cmd; on failure a negative errno and *ret_error (malloc'd)
@@ -36,7 +42,16 @@ typedef struct SpawnResult {
  *   indistinguishable from an init that exec'd and died at once: the pidfd then polls readable.
  * - The caller's fds are all closed in init except the console, which becomes stdin/stdout/stderr and
  *   the controlling tty. With console_slave_fd < 0 init's stdio is /dev/null and /dev/console absent.
+ * - lxc.hook.start (spawn/hooks.h) runs inside, after pivot_root, lxc.environment and before the identity
+ *   switch and exec: with the container's /bin/sh, as the container's root with all its capabilities.
+ *   A failing one fails the spawn with -ECANCELED (-ETIMEDOUT after 60 s) and its message, output tail
+ *   included, in *ret_error.
  * - lxc.tty.max is not implemented yet (/dev/ttyN are not created; logged at debug level).
+ * - lxc.seccomp.profile is parsed before clone3 (a broken profile fails with its file and line) and
+ *   loaded in init after the bounding set is dropped, before the id switch and the process capability
+ *   drop (see spawn-seccomp.c); a notify profile's listener comes back in ret->seccomp_notify_fd. With
+ *   notify rules under a starter whose filters already have a listener (and allow_nesting 1), the start
+ *   fails with -EBUSY and a message naming nested notify.
  * - Identity, applied last before exec: lxc.cap.drop/keep (bounding set, then effective, permitted,
  *   inheritable and ambient), lxc.init.groups (always set: init never inherits the caller's supplementary
  *   groups), lxc.init.gid/uid (a non-root init has no capabilities left) and lxc.no_new_privs.

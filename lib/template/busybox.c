@@ -34,8 +34,9 @@ static const char *const rootfs_dirs[] = {
 static int set_error(char **ret_error, int r, const char *fmt, const char *arg) {
         if (ret_error) {
                 _cleanup_free_ char *msg = NULL;
-                if (asprintf(&msg, fmt, arg) >= 0 && asprintf(ret_error, "%s: %s", msg, strerror(-r)) < 0)
-                        *ret_error = NULL;
+                char *e;
+                if (asprintf(&msg, fmt, arg) >= 0 && asprintf(&e, "%s: %s", msg, strerror(-r)) >= 0)
+                        *ret_error = e;
         }
         return r;
 }

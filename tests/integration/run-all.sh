@@ -7,7 +7,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export BERTH_BUILD_DIR=${BERTH_BUILD_DIR:-$(cd "$here/../.." && pwd)/build}
 tests=("$@")
-((${#tests[@]})) || tests=(lifecycle polkit bad-input restart leftovers)
+((${#tests[@]})) || tests=(lifecycle polkit bad-input restart leftovers reboot shutdown freeze console identity mount unprivileged)
 passed=0 failed=0 rc=0
 for t in "${tests[@]}"; do
         start=$SECONDS
@@ -17,7 +17,10 @@ for t in "${tests[@]}"; do
         f=$(grep -c '^not ok ' <<<"$out")
         if grep -q '^Bail out!' <<<"$out"; then f=$((f + 1)); fi
         passed=$((passed + p)) failed=$((failed + f))
-        printf '%-12s %3d ok %3d not ok  %3ds\n' "$t" "$p" "$f" $((SECONDS - start))
+        printf '%-12s %3d ok %3d not ok  %3ds' "$t" "$p" "$f" $((SECONDS - start))
+        # a whole script skipped (TAP "1..0 # SKIP reason"): say why
+        sed -n 's/^1\.\.0 # SKIP \(.*\)/  (skipped: \1)/p' <<<"$out" | tr -d '\n'
+        echo
         if ((f > 0 || status != 0)); then
                 rc=1
                 grep -A6 '^not ok \|^Bail out!' <<<"$out" | sed 's/^/    /'

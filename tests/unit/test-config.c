@@ -544,7 +544,7 @@ static void test_diagnostics(void) {
                 "lxc.uts.nmae = typo\n"           /* 4: typo */
                 "\n"
                 "lxc.autodev = 5\n"               /* 6: bad value */
-                "lxc.hook.pre-start = /bin/true\n" /* 7: real LXC key, not yet */
+                "lxc.hook.mount = /bin/true\n"   /* 7: real LXC key, not yet */
                 "lxc.totallyunknown = 1\n"        /* 8: unknown, nothing close */
                 "this line has no equals sign\n"  /* 9 */
                 "lxc.environment = X=a # not a comment\n"; /* 10: '#' inside a value is kept */
@@ -554,8 +554,8 @@ static void test_diagnostics(void) {
                 TAP_EQ_STR(d.errors[0], "/etc/c1.conf:4: lxc.uts.nmae: unknown key, did you mean 'lxc.uts.name'?",
                            "typo suggestion with line");
                 TAP_EQ_STR(d.errors[1], "/etc/c1.conf:6: lxc.autodev: can only be set to 0 or 1", "bad value line");
-                TAP_EQ_STR(d.errors[2], "/etc/c1.conf:7: lxc.hook.pre-start: berth does not implement "
-                                        "lxc.hook.pre-start yet", "not implemented line");
+                TAP_EQ_STR(d.errors[2], "/etc/c1.conf:7: lxc.hook.mount: berth does not implement "
+                                        "lxc.hook.mount yet", "not implemented line");
                 TAP_EQ_STR(d.errors[3], "/etc/c1.conf:8: lxc.totallyunknown: unknown key", "unknown key line");
                 TAP_EQ_STR(d.errors[4], "/etc/c1.conf:9: this line has no equals sign: not a 'key = value' line",
                            "malformed line");
@@ -575,9 +575,8 @@ static void test_diagnostics(void) {
 
 static void test_not_implemented(void) {
         static const char *const keys[] = {
-                "lxc.hook.pre-start", "lxc.hook.start-host", "lxc.hook", "lxc.hook.version",
-                "lxc.seccomp.profile", "lxc.seccomp.allow_nesting",
-                "lxc.seccomp.notify.proxy", "lxc.seccomp.notify.cookie", "lxc.cgroup2.memory.max",
+                "lxc.hook.pre-mount", "lxc.hook.mount", "lxc.hook.autodev", "lxc.hook.clone", "lxc.hook.destroy",
+                "lxc.cgroup2.memory.max",
                 "lxc.cgroup2.devices.allow", "lxc.cgroup2", "lxc.cgroup.dir", "lxc.cgroup.dir.monitor.pivot",
                 "lxc.cgroup.relative", "lxc.apparmor.profile", "lxc.apparmor.raw", "lxc.prlimit.nofile",
                 "lxc.sysctl.net.ipv4.ip_forward", "lxc.proc.oom_score_adj", "lxc.start.auto", "lxc.start.delay",
@@ -618,7 +617,8 @@ static void test_supported(void) {
                 { "lxc.net.00.type", false },        { "lxc.net.x.type", false },
                 { "lxc.net.0.flags", false },        { "lxc.nonsense", false },
                 { "lxc.arch.nonsense", false },      { "lxc.cgroup2.memory.max", false },
-                { "lxc.hook.start", false },         { "", false },
+                { "lxc.hook.start", true },          { "", false },
+                { "lxc.hook.mount", false },         { "lxc.hook.version", true },
                 { "lxc.console.buffer.size", true }, { "lxc.mount.entry", true },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
@@ -630,7 +630,7 @@ static void test_supported(void) {
         bool has_uts = false, has_hook = false;
         for (size_t i = 0; keys[i]; i++) {
                 has_uts = has_uts || streq(keys[i], "lxc.uts.name");
-                has_hook = has_hook || streq(keys[i], "lxc.hook.start");
+                has_hook = has_hook || streq(keys[i], "lxc.hook.mount");
                 TAP_OK(berth_config_item_is_supported(keys[i]), "listed key %s is supported", keys[i]);
         }
         TAP_OK(has_uts && !has_hook, "list_keys has implemented keys only");
@@ -657,10 +657,11 @@ static void test_host_keys(void) {
                 "lxc.apparmor.profile", "lxc.selinux.context", "lxc.namespace.share.net", "lxc.namespace.clone",
                 "lxc.cgroup.dir", "lxc.cgroup.dir.monitor", "lxc.cgroup.relative", "lxc.monitor.unshare",
                 "lxc.prlimit.nofile", "lxc.sysctl.net.ipv4.ip_forward", "lxc.proc.oom_score_adj",
-                "lxc.cgroup2.devices.allow",
+                "lxc.cgroup2.devices.allow", "lxc.hook.version", "lxc.hook.stop",
+                "lxc.environment", /* reaches the host hooks' environment */
         };
         static const char *const guest[] = {
-                "lxc.uts.name", "lxc.environment", "lxc.tty.max", "lxc.net.0.type", "lxc.net.0.name",
+                "lxc.uts.name", "lxc.tty.max", "lxc.net.0.type", "lxc.net.0.name",
                 "lxc.cgroup2.memory.max", "lxc.signal.halt", "lxc.console.buffer.size", "lxc.mount.auto",
                 "lxc.init.cmd", "lxc.nonsense",
         };
@@ -690,7 +691,7 @@ static void test_host_keys(void) {
                            &keys);
         TAP_EQ_INT(r, 0, "text_host_keys");
         _cleanup_free_ char *joined = strv_join(keys, ",");
-        TAP_EQ_STR(joined, "lxc.mount.entry,lxc.include,lxc.net.0.type,lxc.mount.auto",
+        TAP_EQ_STR(joined, "lxc.mount.entry,lxc.include,lxc.net.0.type,lxc.mount.auto,lxc.environment",
                    "distinct host keys, includes not followed");
         _cleanup_strv_free_ char **none = NULL;
         TAP_EQ_INT(berth_config_text_host_keys("lxc.uts.name = x\n", &none), 0, "no host keys");

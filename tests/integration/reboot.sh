@@ -1,0 +1,162 @@
+#!/bin/bash
+# Container.Reboot (reboot2, issue 3) through berthd: timeout > 0 / 0 / -1 with an init that reboots on
+# SIGINT (reboot -f, i.e. reboot(2) RESTART: the kernel kills init with SIGHUP); an init that ignores SIGINT
+# (false after the timeout); an init that halts (halt -f: false at once); reboot -f issued inside; a reboot
+# right after Start (signal re-sent until init has its handler); a failing post-stop hook (STOPPED); the
+# config re-read from disk; NotRunning and InvalidArgs.
+source "$(dirname "$0")/lib/sandbox.sh"
+sandbox_init "$@"
+sandbox_start
+
+BB=/bin/busybox
+R=rb-$RUN_ID          # reboots on SIGINT
+S=rbstub-$RUN_ID      # ignores SIGINT
+H=rbhalt-$RUN_ID      # halts on SIGINT
+I=rbin-$RUN_ID        # reboots itself once, from inside
+E=rbearly-$RUN_ID     # installs its SIGINT handler only 1 s after start
+K=rbhook-$RUN_ID      # post-stop hook fails
+REBOOTING_BODY="trap '$BB reboot -f' INT
+echo \"itest init \$(hostname) ready\""
+
+monitor_start "$T/signals.json" || diag "busctl monitor did not come up; the state sequence check will fail"
+
+# Setup, reported after the probe (nothing may be printed before a skip).
+c1=$(new_container "$R" "$REBOOTING_BODY")
+s1=$(start_container "$R")
+pid0=$(get_init_pid "$R")
+t0=$(now_ms)
+# PROBE (reboot.sh): the first Reboot tells whether this build has it.
+out=$(icall reboot "$R" 10)
+dt=$(($(now_ms) - t0))
+skip_if_unimplemented "Container.Reboot" "$out"
+
+is "$(err_name "$c1")" OK "CreateContainer $R (init reboots on SIGINT)"
+is "$(err_name "$s1")" OK "Start $R"
+is "$out" "OK true" "Reboot(10) returns true once the container is back (${dt} ms)"
+is "$(get_state "$R")" RUNNING "… and it is RUNNING"
+pid1=$(get_init_pid "$R")
+isnt "$pid1" "$pid0" "InitPid changed ($pid0 → $pid1)"
+check "the new init ($pid1) is alive" test -n "$pid1" -a -d "/proc/$pid1"
+check "the old init ($pid0) is gone" test ! -d "/proc/$pid0"
+sleep 0.2
+P=$(container_path "$R")
+states=$(monitor_states "$T/signals.json" "$P" | tr '\n' ' ')
+like "$states" 'RUNNING (STOPPING )?(STARTING )?RUNNING $' "State went RUNNING … RUNNING across the reboot: '$states'"
+
+# ---- timeout 0: returns at once ----
+t0=$(now_ms)
+out=$(icall reboot "$R" 0)
+dt=$(($(now_ms) - t0))
+is "$out" "OK true" "Reboot(0) returns true (signal sent)"
+check "Reboot(0) returned at once (${dt} ms < 1000)" test "$dt" -lt 1000
+new_pid() { local p; p=$(get_init_pid "$1"); [[ -n $p && $p != 0 && $p != "$2" ]] && state_is "$1" RUNNING; }
+check "after Reboot(0) the container comes back with a new init" wait_for -t 10 new_pid "$R" "$pid1"
+pid2=$(get_init_pid "$R")
+
+# ---- timeout -1: waits without limit ----
+out=$(icall reboot "$R" -1)
+is "$out" "OK true" "Reboot(-1) returns true with a rebooting init"
+pid3=$(get_init_pid "$R")
+isnt "$pid3" "$pid2" "InitPid changed again ($pid2 → $pid3)"
+is "$(get_state "$R")" RUNNING "RUNNING after Reboot(-1)"
+
+# ---- bad timeout ----
+out=$(icall reboot "$R" -2)
+is "$(err_name "$out")" org.freedesktop.DBus.Error.InvalidArgs "Reboot(-2) is InvalidArgs"
+is "$(get_init_pid "$R")" "$pid3" "… and did not reboot"
+
+# ---- the config is re-read from disk at reboot ----
+check "init printed its hostname $R" wait_for console_has "$R" "itest init $R ready"
+cfg=$BERTH_ROOT_DIR/containers/$R/config
+if [[ -f $cfg ]]; then
+        sed -i "s/^lxc\.uts\.name = .*/lxc.uts.name = reread-$RUN_ID/" "$cfg"
+        out=$(icall reboot "$R" 10)
+        is "$out" "OK true" "Reboot(10) after editing lxc.uts.name in $cfg"
+        check "the rebooted init sees the new hostname reread-$RUN_ID" \
+                wait_for console_has "$R" "itest init reread-$RUN_ID ready"
+else
+        not_ok "the stored definition $cfg exists"
+fi
+
+# ---- not running ----
+is "$(err_name "$(icall stop "$R")")" OK "Stop $R"
+out=$(icall reboot "$R" 5)
+is "$(err_name "$out")" org.berth1.Error.NotRunning "Reboot of a stopped container is NotRunning"
+is "$(get_state "$R")" STOPPED "… and it stays STOPPED"
+
+# ---- an init that ignores SIGINT: false after the timeout ----
+is "$(err_name "$(new_container "$S" "trap '' INT")")" OK "CreateContainer $S (init ignores SIGINT)"
+is "$(err_name "$(start_container "$S")")" OK "Start $S"
+spid=$(get_init_pid "$S")
+t0=$(now_ms)
+out=$(icall reboot "$S" 2)
+dt=$(($(now_ms) - t0))
+is "$out" "OK false" "Reboot(2) of an init that ignores SIGINT returns false"
+check "… after waiting the timeout (${dt} ms >= 1900)" test "$dt" -ge 1900
+check "… within timeout + 1 s (${dt} ms <= 3000)" test "$dt" -le 3000
+is "$(get_state "$S")" RUNNING "… and it keeps RUNNING"
+is "$(get_init_pid "$S")" "$spid" "… with the same init"
+is "$(err_name "$(icall stop "$S")")" OK "Stop $S"
+
+# ---- an init that halts on SIGINT (halt -f: reboot(2) HALT, init killed by SIGINT) ----
+is "$(err_name "$(new_container "$H" "trap '$BB halt -f' INT")")" OK "CreateContainer $H (init halts on SIGINT)"
+is "$(err_name "$(start_container "$H")")" OK "Start $H"
+t0=$(now_ms)
+out=$(icall reboot "$H" 20)
+dt=$(($(now_ms) - t0))
+is "$out" "OK false" "Reboot(20) of a halting init returns false"
+check "… at once, not after the timeout (${dt} ms < 5000)" test "$dt" -lt 5000
+check "… and the container is STOPPED" wait_for -t 5 state_is "$H" STOPPED
+
+# ---- reboot -f inside the container ----
+inside_body="echo \"boot of \$(hostname)\"
+if [ ! -e /tmp/rebooted-once ]; then
+        echo > /tmp/rebooted-once
+        sleep 1
+        $BB reboot -f
+fi
+echo INSIDE-SECOND-BOOT"
+is "$(err_name "$(new_container "$I" "$inside_body")")" OK "CreateContainer $I (init runs reboot -f once)"
+is "$(err_name "$(start_container "$I")")" OK "Start $I"
+ipid=$(get_init_pid "$I")
+check "after reboot -f inside, the container is RUNNING again with a new init" wait_for -t 15 new_pid "$I" "$ipid"
+check "the second boot's init ran" wait_for console_has "$I" INSIDE-SECOND-BOOT
+check "the first boot's file is still there (same rootfs)" test -e "$T/rootfs/$I/tmp/rebooted-once"
+is "$(err_name "$(icall stop "$I")")" OK "Stop $I"
+
+# ---- reboot right after start: init has no handler for a moment (LXC's hang) ----
+early_body="sleep 1
+trap '$BB reboot -f' INT
+echo EARLY-TRAP-READY"
+is "$(err_name "$(new_container "$E" "$early_body")")" OK "CreateContainer $E (handler installed after 1 s)"
+is "$(err_name "$(start_container "$E")")" OK "Start $E"
+epid=$(get_init_pid "$E")
+t0=$(now_ms)
+out=$(icall reboot "$E" 10)
+dt=$(($(now_ms) - t0))
+is "$out" "OK true" "Reboot(10) right after Start returns true (signal re-sent until init reacts; ${dt} ms)"
+isnt "$(get_init_pid "$E")" "$epid" "… with a new init"
+is "$(get_state "$E")" RUNNING "… RUNNING"
+is "$(err_name "$(icall stop "$E")")" OK "Stop $E"
+
+# ---- a failing post-stop hook turns the reboot into a stop ----
+out=$(new_container "$K" "$REBOOTING_BODY" "lxc.hook.post-stop = /bin/false")
+# PROBE (reboot.sh, hooks): config keys not implemented yet say "berth does not implement <key> yet".
+if [[ $out == *"does not implement lxc.hook.post-stop"* ]]; then
+        skip "lxc.hook.post-stop not implemented by this build ($(tail -n1 <<<"$out"))"
+else
+        is "$(err_name "$out")" OK "CreateContainer $K (lxc.hook.post-stop = /bin/false, as root)"
+        is "$(err_name "$(start_container "$K")")" OK "Start $K"
+        t0=$(now_ms)
+        out=$(icall reboot "$K" 10)
+        dt=$(($(now_ms) - t0))
+        is "$out" "OK false" "Reboot(10) with a failing post-stop hook returns false (${dt} ms)"
+        check "… and the container is STOPPED" wait_for -t 5 state_is "$K" STOPPED
+fi
+
+for n in "$R" "$S" "$H" "$I" "$E" "$K"; do
+        state_is "$n" STOPPED || icall stop "$n" >/dev/null
+        icall destroy "$n" >/dev/null
+done
+check_leftovers "$R" "$S" "$H" "$I" "$E" "$K"
+done_testing
