@@ -17,6 +17,7 @@
 
 #include "berth-build.h"
 #include "berthctl-lifecycle.h"
+#include "berthctl-seccomp.h"
 #include "console-forward.h"
 #include "polkit-agent.h"
 #include "service/errors.h"
@@ -774,6 +775,7 @@ static void help(void) {
                "  start NAME                    Start a container, return once it is RUNNING\n"
                "  stop NAME                     Stop a container, return once it is STOPPED\n"
                BERTHCTL_LIFECYCLE_HELP
+               BERTHCTL_SECCOMP_HELP
                "  console-log NAME [--clear] [--consume] [--max BYTES]\n"
                "                                Write the console ring buffer to stdout (raw);\n"
                "                                --clear empties it after reading, --consume removes\n"
@@ -949,6 +951,10 @@ int main(int argc, char *argv[]) {
 
         /* reboot, shutdown, freeze, unfreeze, mount, umount parse their own options: berthctl-lifecycle.c. */
         r = berthctl_lifecycle_main(argc, argv);
+        if (r >= 0)
+                return r;
+        /* seccomp watch: berthctl-seccomp.c. */
+        r = berthctl_seccomp_main(argc, argv);
         if (r >= 0)
                 return r;
 

@@ -13,6 +13,7 @@
 #include "berth-build.h"
 #include "berth.h"
 #include "config/config.h"
+#include "mount/mount-inject.h"
 #include "seccomp/seccomp-load.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
@@ -414,7 +415,11 @@ static const struct {
 } extension_table[] = {
         { "lxc_config_item_is_supported", probe_always },
         { "console_log", probe_always },
-        { "seccomp_allow_nesting", seccomp_supported }, /* seccomp_notify: once delivered over D-Bus */
+        { "reboot2", probe_always }, /* berth-monitor's Reboot: pidfd signals and a restart in place */
+        { "mount_injection", mount_inject_supported },
+        { "mount_injection_file", mount_inject_supported }, /* same mechanism: open_tree() takes files too */
+        { "seccomp_allow_nesting", seccomp_supported },
+        { "seccomp_notify", seccomp_notify_supported }, /* monitor-seccomp.c, service/container-seccomp.c */
 };
 
 const char *const *berth_api_extensions(void) {

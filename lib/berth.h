@@ -131,6 +131,44 @@ int berth_log_init(const struct berth_log *log);
 /* Close the file and restore the logging that was in place before berth_log_init(). */
 void berth_log_close(void);
 
+/* ---- console attach and mount injection (issues 3 and 4; lib/monitor/monitor-client-extra.c) ---- */
+
+/* OpenConsole: *ret_fd (O_CLOEXEC, caller closes) is the master of a new pty pair proxied to the running
+ * container's console (lib/console/ATTACH.md): what is written to it is the console's input, the console's
+ * output can be read from it (the ring buffer keeps recording too), TIOCSWINSZ on it resizes the console.
+ * It reads EIO/hang-up once the container stops. -ENOTCONN when not running, -EBUSY when too many clients
+ * are attached. */
+int berth_console_open(berth *b, const char *name, int *ret_fd);
+
+/* Mount into a running container (mount_injection, mount_injection_file): a bind of the host path source
+ * when fstype is NULL, "" or "none" (files and directories; MS_REC keeps submounts), else a new filesystem
+ * of that type with the options in data. flags: MS_BIND MS_REC MS_RDONLY MS_NOSUID MS_NODEV MS_NOEXEC
+ * MS_NOATIME MS_NODIRATIME MS_NOSYMFOLLOW MS_SILENT. target is resolved inside the container's root;
+ * missing parents are created. idmap: bind idmapped with the container's user namespace. On failure
+ * -errno and, if ret_error is non-NULL, *ret_error (caller frees) says what failed; -ENOTCONN when not
+ * running. */
+int berth_container_mount(berth *b, const char *name, const char *source, const char *target, const char *fstype,
+                          unsigned long flags, const char *data, bool idmap, char **ret_error);
+/* umount2() of target inside the container. flags: MNT_FORCE MNT_DETACH MNT_EXPIRE UMOUNT_NOFOLLOW. A
+ * target that is not a mount point is -EINVAL ("... is not a mount point"). */
+int berth_container_umount(berth *b, const char *name, const char *target, unsigned long flags,
+                           char **ret_error);
+
+/* Reboot (reboot2): lxc.signal.reboot (default SIGINT) to init, re-sent every 250 ms until init reacts;
+ * the container restarts in place with its configuration re-read from disk. timeout > 0: wait up to that
+ * many seconds, *ret_running = whether it is RUNNING again; 0: do not wait (*ret_running = true once the
+ * signal is sent); -1: wait without limit. An init that halts instead gives false at once. -ENOTCONN when
+ * not running, -EBUSY when frozen or shutting down, -EINVAL for timeout < -1. */
+int berth_container_reboot(berth *b, const char *name, int timeout, bool *ret_running);
+/* Shutdown: lxc.signal.halt (default SIGPWR, SIGRTMIN+3 when init blocks SIGPWR) and wait like
+ * berth_container_reboot() until STOPPED (*ret_stopped = true). When the timeout passes: with force init
+ * is SIGKILLed (then true once STOPPED), without it *ret_stopped = false and the container keeps running. */
+int berth_container_shutdown(berth *b, const char *name, int timeout, bool force, bool *ret_stopped);
+/* cgroup2 freezer of the payload: return once cgroup.events says frozen 1 (state FROZEN) / 0 (RUNNING).
+ * -ETIMEDOUT after 10 s (the container stays FREEZING; unfreeze recovers), -ENOTCONN when not running. */
+int berth_container_freeze(berth *b, const char *name);
+int berth_container_unfreeze(berth *b, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

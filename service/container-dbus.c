@@ -9,6 +9,7 @@
 #include "container-dbus.h"
 #include "container-lifecycle.h"
 #include "container-mount.h"
+#include "container-seccomp.h"
 #include "errors.h"
 #include "log/log.h"
 #include "manager-dbus.h"
@@ -122,6 +123,10 @@ static int property_get_console_buffer_size(sd_bus *bus, const char *path, const
                                             const char *property, sd_bus_message *reply, void *userdata,
                                             sd_bus_error *error) {
         Container *c = userdata;
+        /* Stopped: the configured size, which it will have once started. A stat() unless the definition
+         * changed since we last parsed it. */
+        if (!c->monitor && !container_is_starting(c))
+                (void) container_load_console_buffer_size(c);
         return sd_bus_message_append(reply, "t", c->console_buffer_size);
 }
 
@@ -614,6 +619,7 @@ static const sd_bus_vtable container_vtable[] = {
                                 SD_BUS_NO_RESULT,
                                 method_umount,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        CONTAINER_SECCOMP_VTABLE, /* issue 5: container-seccomp.c */
         SD_BUS_VTABLE_END,
 };
 

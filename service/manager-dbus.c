@@ -315,6 +315,10 @@ static int method_create_container(sd_bus_message *message, void *userdata, sd_b
         /* A scan of the text only: the config is parsed (with its includes) only once the caller is known
          * to be allowed, so an unauthorised caller can't make us read host files. */
         r = berth_config_text_host_keys(config, &host_keys);
+        if (r == -E2BIG)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "config has too many distinct host keys (at most %u)",
+                                         BERTH_CONFIG_HOST_KEYS_MAX);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to scan the configuration: %m");
 
@@ -411,7 +415,8 @@ static int method_destroy_container(sd_bus_message *message, void *userdata, sd_
         if (r == 0)
                 return 1;
 
-        if (container_is_starting(c))
+        /* Starting: our Start is waiting for it, or its monitor says so (hooks still running). */
+        if (container_is_starting(c) || c->state == BERTH_STATE_STARTING)
                 return sd_bus_error_setf(error, BERTH_ERROR_BUSY, "Container '%s' is starting, stop it first.", name);
         if (c->monitor)
                 return sd_bus_error_setf(error, BERTH_ERROR_BUSY, "Container '%s' is running, stop it first.", name);

@@ -62,28 +62,41 @@ Container *manager_get_container(Manager *m, const char *name) {
         return NULL;
 }
 
-void container_load_console_buffer_size(Container *c) {
+static bool stat_same(const struct stat *a, const struct stat *b) {
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+bool container_load_console_buffer_size(Container *c) {
         _cleanup_(berth_config_freep) BerthConfig *config = NULL;
-        BerthConfigDiag diag = {};
+        _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
         _cleanup_free_ char *path = NULL;
+        uint64_t old = c->console_buffer_size;
+        struct stat st;
         int r;
 
         /* Only a parse of the stored definition: no peer is asked, so this never blocks on a monitor. */
         if (asprintf(&path, "%s/%s/config", berth_get_containers_dir(c->manager->berth), c->name) < 0) {
                 log_oom();
-                return;
+                return false;
         }
+        /* The definition is replaced atomically (rename): a new inode or mtime means a new text. */
+        if (stat(path, &st) < 0)
+                st = (struct stat) {};
+        else if (c->config_stat.st_ino != 0 && stat_same(&st, &c->config_stat))
+                return false;
 
         r = berth_config_new(&config);
         if (r >= 0)
                 r = berth_config_load_file(config, path, &diag);
-        berth_config_diag_done(&diag);
         if (r < 0) {
-                log_debug_errno(r, "Cannot parse %s, reporting no console buffer: %m", path);
+                log_warning("Cannot parse %s, reporting no console buffer: %s", path,
+                            diag.errors && diag.errors[0] ? diag.errors[0] : strerror(-r));
                 c->console_buffer_size = 0;
-                return;
-        }
-        c->console_buffer_size = config->console_buffer_size;
+        } else
+                c->console_buffer_size = config->console_buffer_size;
+        c->config_stat = st;
+        return c->console_buffer_size != old;
 }
 
 int manager_add_container(Manager *m, const char *name, Container **ret) {
@@ -350,7 +363,8 @@ void container_detach_monitor(Container *c) {
         /* Safe from within this bus's own callbacks: sd-bus holds a reference while dispatching. */
         c->monitor = sd_bus_close_unref(c->monitor);
 
-        /* Back to what the definition says, in case it changed while the container ran. */
+        /* Back to what the definition says (the monitor's value replaced it while running): parse again. */
+        c->config_stat = (struct stat) {};
         container_load_console_buffer_size(c);
         container_set_state(c, BERTH_STATE_STOPPED, 0);
         if (c->console_buffer_size != old_size)
@@ -395,6 +409,9 @@ void manager_refresh(Manager *m) {
                         /* Started behind our back (C API)? Cheap: a connect() on a missing socket. */
                         if (!c->monitor && !container_is_starting(c))
                                 (void) container_attach_monitor(c);
+                        /* Redefined behind our back: the size it will start with may differ now. */
+                        if (!c->monitor && container_load_console_buffer_size(c))
+                                container_send_changed(c, (char *[]) { (char *) "ConsoleBufferSize", NULL });
                         continue;
                 }
 

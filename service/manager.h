@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -64,6 +65,9 @@ struct Container {
         berth_state state;
         pid_t init_pid;
         uint64_t console_buffer_size;
+        /* The stored config as of the last parse for console_buffer_size: parsed again only when it changed
+         * (another tool may redefine the container behind our back). st_ino 0 = not parsed yet. */
+        struct stat config_stat;
 
         /* The monitor connection while the container runs (NULL when stopped). */
         sd_bus *monitor;
@@ -114,8 +118,10 @@ void container_detach_monitor(Container *c);
 /* Set state and init pid, emitting PropertiesChanged when either changed. */
 void container_set_state(Container *c, berth_state state, pid_t init_pid);
 bool container_is_starting(const Container *c);
-/* The configured ring buffer size (from the stored config), used while the container is stopped. */
-void container_load_console_buffer_size(Container *c);
+/* The configured ring buffer size (from the stored config), used while the container is stopped: the size
+ * it will have once started. Cheap when the definition did not change (one stat()). Returns true if the
+ * value changed (the caller emits PropertiesChanged when it wants to). */
+bool container_load_console_buffer_size(Container *c);
 
 /* NULL with -EBUSY when MANAGER_OPERATIONS_MAX requests are already in flight. */
 int operation_new(Container *c, OperationType type, sd_bus_message *message, Operation **ret);

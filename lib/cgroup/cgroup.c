@@ -144,3 +144,32 @@ int cgroup_pid_get_path(pid_t pid, char **ret) {
         }
         return -ENOMEDIUM;
 }
+
+int cgroup_set_frozen(const char *path, bool frozen) {
+        _cleanup_free_ char *fn = NULL;
+
+        if (asprintf(&fn, "%s/cgroup.freeze", path) < 0)
+                return -ENOMEM;
+        return write_string_file(fn, frozen ? "1" : "0");
+}
+
+int cgroup_get_frozen(const char *path) {
+        _cleanup_free_ char *fn = NULL, *contents = NULL;
+        int r;
+
+        if (asprintf(&fn, "%s/cgroup.events", path) < 0)
+                return -ENOMEM;
+        r = read_full_file(fn, &contents, NULL);
+        if (r < 0)
+                return r;
+        /* "populated 1\nfrozen 0\n"; kernels before 5.2 have no "frozen" line (and no cgroup.freeze). */
+        for (char *line = contents, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                const char *v = startswith(line, "frozen ");
+                if (v)
+                        return streq(v, "1");
+        }
+        return -EOPNOTSUPP;
+}

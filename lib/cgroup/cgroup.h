@@ -29,3 +29,8 @@ int cgroup_open(const char *path);
 int cgroup_remove(const char *path, bool kill_remaining);
 /* The unified-hierarchy cgroup of pid (0 = self) relative to the hierarchy root, e.g. "/berth/c1/payload". */
 int cgroup_pid_get_path(pid_t pid, char **ret);
+/* Write <path>/cgroup.freeze (cgroup2 freezer, Linux 5.2+). Freezing is asynchronous: wait for
+ * cgroup_get_frozen() (cgroup.events changes, so inotify IN_MODIFY on it wakes the waiter). */
+int cgroup_set_frozen(const char *path, bool frozen);
+/* The "frozen" field of <path>/cgroup.events: 1, 0, or -EOPNOTSUPP when the kernel has no freezer. */
+int cgroup_get_frozen(const char *path);

@@ -72,6 +72,7 @@ int berth_config_text_host_keys(const char *text, char ***ret_keys) {
          * as a host key, so whatever it would pull in is covered by that. */
         _cleanup_strv_free_ char **keys = calloc(1, sizeof(char *));
         _cleanup_free_ char *copy = strdup(text ?: "");
+        size_t n_keys = 0;
         if (!keys || !copy)
                 return -ENOMEM;
 
@@ -96,13 +97,24 @@ int berth_config_text_host_keys(const char *text, char ***ret_keys) {
                 while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t' || value[n - 1] == '\r'))
                         value[--n] = 0;
                 if (berth_config_item_is_host(key, value) && !strv_contains(keys, key)) {
+                        /* This runs before polkit, for anyone: distinct keys (lxc.net.0.link, lxc.net.1.link,
+                         * ...) must not make it quadratic. Refused rather than cut: a rule may look at them. */
+                        if (n_keys >= BERTH_CONFIG_HOST_KEYS_MAX)
+                                return -E2BIG;
                         int r = strv_extend(&keys, key);
                         if (r < 0)
                                 return r;
+                        n_keys++;
                 }
         }
         *ret_keys = TAKE_PTR(keys);
         return 0;
+}
+
+/* The edit distance is at least the length difference, and more than 3 is never suggested. */
+static bool suggest_candidate(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        return MAX(la, lb) - MIN(la, lb) <= 3;
 }
 
 const char *berth_config_suggest_key(const char *key) {
@@ -113,8 +125,11 @@ const char *berth_config_suggest_key(const char *key) {
         if (isempty(key) || strlen(key) > 100)
                 return NULL;
 
+        /* Skipping hopeless candidates keeps a config of many long unknown keys from costing a full
+         * Levenshtein against every key per line (seconds for 1 MiB of text in berthd's one loop). */
+        size_t kl = strlen(key);
         for (size_t i = 0; i < config_keys_n; i++) {
-                if (config_keys[i].flags & CONFIG_KEY_FAMILY)
+                if (config_keys[i].flags & CONFIG_KEY_FAMILY || !suggest_candidate(key, config_keys[i].name))
                         continue;
                 unsigned d = config_edit_distance(key, config_keys[i].name);
                 if (d < best_d) {
@@ -128,6 +143,8 @@ const char *berth_config_suggest_key(const char *key) {
         const char *dot = p ? strchr(p, '.') : NULL;
         if (dot && dot > p && (size_t) (dot - p) < 16) {
                 for (const char *const *sub = config_net_subkeys; *sub; sub++) {
+                        if (!suggest_candidate(dot + 1, *sub))
+                                continue;
                         unsigned d = config_edit_distance(dot + 1, *sub);
                         if (d < best_d) {
                                 best_d = d;
@@ -138,8 +155,7 @@ const char *berth_config_suggest_key(const char *key) {
         }
 
         /* Close enough to be a typo, not a different word. */
-        size_t l = strlen(key);
-        if (best_d == 0 || best_d > 3 || best_d * 3 > l)
+        if (best_d == 0 || best_d > 3 || best_d * 3 > kl)
                 return NULL;
         return best;
 }

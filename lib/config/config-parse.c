@@ -344,7 +344,9 @@ static int fstab_unescape(const char *s, size_t n, char **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-                    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+                    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7' &&
+                    /* \000 would cut the field short (an empty fstype, a truncated path): literal */
+                    (s[i + 1] != '0' || s[i + 2] != '0' || s[i + 3] != '0')) {
                         *o++ = (char) ((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
                         i += 3;
                 } else

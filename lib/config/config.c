@@ -140,18 +140,26 @@ static void list_counts_reset(BerthConfig *c, const ConfigKey *k) {
                         c->list_counts[i] = 0;
 }
 
+/* Once the diagnostics are full, a suggestion would only be counted: skip its edit distances (seconds for
+ * 1 MiB of long unknown keys). */
+static const char *suggest_key(const ConfigSetContext *ctx, const char *key) {
+        if (ctx->diag && strv_length(ctx->diag->errors) >= BERTH_CONFIG_DIAG_MAX)
+                return NULL;
+        return berth_config_suggest_key(key);
+}
+
 /* The one dispatcher for "key = value", from files and from set_item. */
 static int config_set_one(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
         const ConfigKey *k = config_key_lookup(key);
         if (!k) {
-                const char *s = berth_config_suggest_key(key);
+                const char *s = suggest_key(ctx, key);
                 return s ? config_fail(ctx, -ENOENT, "unknown key, did you mean '%s'?", s)
                          : config_fail(ctx, -ENOENT, "unknown key");
         }
         if (k->flags & CONFIG_KEY_FAMILY) {
                 int r = config_key_check_family(k, key);
                 if (r == -ENOENT) {
-                        const char *s = berth_config_suggest_key(key);
+                        const char *s = suggest_key(ctx, key);
                         return s ? config_fail(ctx, -ENOENT, "unknown key, did you mean '%s'?", s)
                                  : config_fail(ctx, -ENOENT, "unknown key");
                 }

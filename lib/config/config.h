@@ -157,7 +157,9 @@ bool berth_config_key_is_host(const char *key);
  * token (host-wide proc/sys/cgroup writes). value may be NULL (then as berth_config_key_is_host). */
 bool berth_config_item_is_host(const char *key, const char *value);
 /* Scan LXC text WITHOUT following includes (lxc.include is itself a host key) and return the distinct
- * host-touching keys, in order of appearance (an empty strv if none). For the configure-host check. */
+ * host-touching keys, in order of appearance (an empty strv if none). For the configure-host check.
+ * -E2BIG if there are more than BERTH_CONFIG_HOST_KEYS_MAX distinct ones. */
+#define BERTH_CONFIG_HOST_KEYS_MAX 256U
 int berth_config_text_host_keys(const char *text, char ***ret_keys);
 /* The closest known key to a misspelt one, or NULL. */
 const char *berth_config_suggest_key(const char *key);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log/log.h"
+#include "monitor/monitor-seccomp.h"
 #include "monitor/monitor.h"
 #include "util/fd-util.h"
 #include "util/macro.h"
@@ -15,6 +16,8 @@
 static void conn_remove(Monitor *m, sd_bus *bus) {
         for (size_t i = 0; i < m->n_conns; i++)
                 if (m->conns[i] == bus) {
+                        monitor_seccomp_conn_gone(m, bus);
+                        monitor_lifecycle_drop_bus(m, bus); /* its Reboot/Shutdown/Freeze calls */
                         m->conns[i] = m->conns[--m->n_conns];
                         sd_bus_close_unref(bus);
                         return;
@@ -160,7 +163,23 @@ static const sd_bus_vtable monitor_vtable[] = {
                                 SD_BUS_RESULT("ay", data), method_read_console_log, 0),
         SD_BUS_METHOD_WITH_ARGS("ClearConsoleLog", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
                                 method_clear_console_log, 0),
+        SD_BUS_METHOD_WITH_ARGS("OpenConsole", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", console),
+                                monitor_method_open_console, 0),
+        SD_BUS_METHOD_WITH_ARGS("Mount",
+                                SD_BUS_ARGS("s", source, "s", target, "s", fstype, "t", flags, "s", data,
+                                            "a{sv}", options),
+                                SD_BUS_NO_RESULT, monitor_method_mount, 0),
+        SD_BUS_METHOD_WITH_ARGS("Umount", SD_BUS_ARGS("s", target, "t", flags, "a{sv}", options),
+                                SD_BUS_NO_RESULT, monitor_method_umount, 0),
+        SD_BUS_METHOD_WITH_ARGS("Reboot", SD_BUS_ARGS("i", timeout, "a{sv}", options), SD_BUS_RESULT("b", running),
+                                monitor_method_reboot, 0),
+        SD_BUS_METHOD_WITH_ARGS("Shutdown", SD_BUS_ARGS("i", timeout, "a{sv}", options),
+                                SD_BUS_RESULT("b", stopped), monitor_method_shutdown, 0),
+        SD_BUS_METHOD_WITH_ARGS("Freeze", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT, monitor_method_freeze, 0),
+        SD_BUS_METHOD_WITH_ARGS("Unfreeze", SD_BUS_ARGS("a{sv}", options), SD_BUS_NO_RESULT,
+                                monitor_method_unfreeze, 0),
         SD_BUS_SIGNAL_WITH_ARGS("StateChanged", SD_BUS_ARGS("s", state, "u", init_pid), 0),
+        MONITOR_SECCOMP_VTABLE, /* issue 5: monitor-seccomp.h */
         SD_BUS_VTABLE_END,
 };
 

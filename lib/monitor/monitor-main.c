@@ -62,6 +62,26 @@ static int setup_logging(Monitor *m) {
         return 0;
 }
 
+/* lxc.log.file: the log module has one file target, and a starter whose monitor dies without reporting
+ * reads monitor.log's tail. So monitor.log keeps the start-up (up to the ready line) and lxc.log.file gets
+ * everything from RUNNING on; each names the other. Taken from the configuration the container started
+ * with (a reboot's re-read configuration does not move the log). */
+static void switch_log_file(Monitor *m) {
+        const char *file = m->config ? m->config->log_file : NULL;
+        int r;
+
+        if (isempty(file))
+                return;
+        log_info("Container %s is RUNNING; its log continues in %s (lxc.log.file)", m->name, file);
+        r = log_open_file(file);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to open lxc.log.file %s, staying with monitor.log: %m", file);
+                return;
+        }
+        log_info("Container %s is RUNNING, init pid %d (start-up log: %s/%s/monitor.log)", m->name,
+                 (int) m->init_pid, berth_get_log_dir(m->berth), m->name);
+}
+
 static void help(void) {
         printf("berth-monitor --name NAME [--root DIR] --ready-fd N\n\n"
                "The per-container monitor of berth; started by libberth, not by hand.\n");
@@ -142,6 +162,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
         send_ready(&ready_fd, 0, NULL, m->init_pid);
+        switch_log_file(m);
 
         r = monitor_run(m);
         log_close();

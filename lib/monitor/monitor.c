@@ -16,6 +16,7 @@
 #include "berth-build.h"
 #include "cgroup/cgroup.h"
 #include "log/log.h"
+#include "monitor/monitor-seccomp.h"
 #include "monitor/monitor.h"
 #include "spawn/spawn.h"
 #include "util/fd-util.h"
@@ -62,6 +63,8 @@ int monitor_new(const char *name, const char *root, Monitor **ret) {
                 .listen_fd = -EBADF,
                 .state = BERTH_STATE_STOPPED,
         };
+        for (size_t i = 0; i < _HOOK_NS_MAX; i++)
+                m->hook_ns.fd[i] = -EBADF;
 
         m->name = strdup(name);
         if (!m->name)
@@ -81,7 +84,10 @@ int monitor_new(const char *name, const char *root, Monitor **ret) {
 Monitor *monitor_free(Monitor *m) {
         if (!m)
                 return NULL;
+        monitor_seccomp_free(m); /* before the connections it references are closed */
+        monitor_lifecycle_done(m);
         monitor_bus_done(m);
+        monitor_console_attach_done(m);
         m->pty_source = sd_event_source_disable_unref(m->pty_source);
         m->init_source = sd_event_source_disable_unref(m->init_source);
         m->kill_source = sd_event_source_disable_unref(m->kill_source);
@@ -150,7 +156,7 @@ static int take_lock(Monitor *m) {
 static int load_config(Monitor *m, char **ret_error) {
         _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
         _cleanup_(berth_config_freep) BerthConfig *c = NULL;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *rootfs = NULL;
         int r;
 
         if (!berth_container_exists(m->berth, m->name)) {
@@ -173,17 +179,17 @@ static int load_config(Monitor *m, char **ret_error) {
                 log_notice("%s", *n);
 
         if (c->rootfs_path)
-                m->rootfs = strdup(c->rootfs_path);
+                rootfs = strdup(c->rootfs_path);
         else {
-                r = berth_container_default_rootfs(m->berth, m->name, &m->rootfs);
+                r = berth_container_default_rootfs(m->berth, m->name, &rootfs);
                 if (r < 0)
                         return r;
         }
-        if (!m->rootfs)
+        if (!rootfs)
                 return -ENOMEM;
 
-        /* lxc.log.level and lxc.log.syslog apply to this monitor's log; its file stays monitor.log
-         * (starters read its tail). lxc.log.file is not honoured yet: the log has one file target. */
+        /* lxc.log.level and lxc.log.syslog apply to this monitor's log. Its file is monitor.log until the
+         * container is RUNNING (starters read its tail), then lxc.log.file if set (monitor-main.c). */
         if (c->log_level >= 0)
                 log_set_max_level(c->log_level);
         if (c->log_syslog) {
@@ -194,9 +200,13 @@ static int load_config(Monitor *m, char **ret_error) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to open syslog facility %s, ignoring: %m", c->log_syslog);
         }
-        if (c->log_file)
-                log_notice("lxc.log.file=%s is not supported yet, logging to monitor.log only", c->log_file);
+        /* Also called at each reboot in place: the new definition replaces the old one. */
+        berth_config_free(m->config);
         m->config = TAKE_PTR(c);
+        free(m->rootfs);
+        m->rootfs = TAKE_PTR(rootfs);
+        free(m->config_path);
+        m->config_path = TAKE_PTR(path);
         return 0;
 }
 
@@ -289,6 +299,7 @@ static void console_feed(Monitor *m, const char *buf, size_t n) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to write console log file, ignoring: %m");
         }
+        console_attach_console_output(m->attach, buf, n); /* OpenConsole clients, after ring and log */
 }
 
 /* Read what is available (bounded, so the loop stays fair). Returns -EAGAIN when drained. */
@@ -313,6 +324,9 @@ static int on_pty(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
         Monitor *m = userdata;
         int r;
 
+        if (revents & EPOLLOUT) /* only asked for while OpenConsole input is queued */
+                console_attach_console_writable(m->attach);
+
         r = console_read(m, 16);
         if (r < 0 && r != -EAGAIN) {
                 /* We keep a slave open, so this should not happen; do not spin on it. */
@@ -335,8 +349,32 @@ static void console_drain(Monitor *m) {
         }
 }
 
-static void finish(Monitor *m) {
-        siginfo_t si = {};
+/* The environment of the host-side hooks (spawn/HOOKS.md). */
+static HookEnv hook_env(Monitor *m, pid_t pid, const char *target, bool namespaces) {
+        return (HookEnv) {
+                .config_file = m->config_path,
+                .rootfs_path = m->rootfs,
+                .console_path = m->pty_slave_path,
+                .pid = pid,
+                .target = target,
+                .namespaces = namespaces ? &m->hook_ns : NULL,
+        };
+}
+
+/* post-stop: after the cleanup, outside init's (gone) namespaces. */
+static int run_post_stop(Monitor *m, pid_t pid, bool reboot) {
+        _cleanup_free_ char *error = NULL;
+        HookEnv env = hook_env(m, pid, reboot ? "reboot" : "stop", false);
+        int r;
+
+        hook_namespaces_close(&m->hook_ns);
+        r = hook_run(m->config, m->name, "post-stop", &env, NULL, &error);
+        if (r < 0)
+                log_error("%s%s", strna(error), reboot ? "; stopping the container instead of rebooting it" : "");
+        return r;
+}
+
+static void finish(Monitor *m, bool post_stop) {
         int r;
 
         if (m->finished)
@@ -348,16 +386,10 @@ static void finish(Monitor *m) {
         if (m->state != BERTH_STATE_STOPPING)
                 monitor_set_state(m, BERTH_STATE_STOPPING);
 
-        if (m->init_pid > 0) {
-                if (waitid(P_PIDFD, (id_t) m->init_pidfd, &si, WEXITED) < 0)
-                        log_warning_errno(errno, "Failed to reap init %d: %m", (int) m->init_pid);
-                else if (si.si_code == CLD_EXITED)
-                        log_info("Container init %d exited with status %d", (int) m->init_pid, si.si_status);
-                else
-                        log_info("Container init %d killed by signal %d", (int) m->init_pid, si.si_status);
-        }
-
         console_drain(m);
+        /* Attached clients got the last output; now they see the hang-up. (A reboot in place keeps the
+         * pty and must not come here: its clients stay attached.) */
+        monitor_console_attach_done(m);
         m->pty_source = sd_event_source_disable_unref(m->pty_source);
         if (m->logfile.fd >= 0) {
                 r = console_logfile_finish(&m->logfile);
@@ -365,18 +397,110 @@ static void finish(Monitor *m) {
                         log_warning_errno(r, "Failed to finish the console log file: %m");
         }
 
+        monitor_seccomp_detach(m); /* answers what is still pending */
         cleanup_runtime(m);
+        if (post_stop)
+                (void) run_post_stop(m, m->init_pid, false);
+        hook_namespaces_close(&m->hook_ns);
         m->init_pid = 0;
         monitor_set_state(m, BERTH_STATE_STOPPED);
         log_info("Container %s stopped", m->name);
 
+        monitor_lifecycle_stopped(m);
         monitor_bus_reply_pending(m);
         monitor_bus_flush_all(m);
         (void) sd_event_exit(m->event, 0);
 }
 
+static int spawn_init(Monitor *m, char **ret_error);
+
+/* Whether init's end asks for a restart in place. In a pid namespace the kernel answers reboot(2) by
+ * killing init with SIGHUP (RESTART) or SIGINT (HALT, POWER_OFF); an init that exits some other way after
+ * our lxc.signal.reboot (busybox's template init exits on SIGINT) is rebooting too, as in LXC. Stop and
+ * Shutdown win over both. */
+static bool exit_is_reboot(Monitor *m, const siginfo_t *si) {
+        bool killed = si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED;
+
+        if (m->stop_requested || m->shutdown_requested)
+                return false;
+        if (killed && si->si_status == SIGHUP)
+                return true;
+        if (killed && si->si_status == SIGINT)
+                return false;
+        return m->reboot_requested;
+}
+
+/* Same monitor, same console pty and ring (attached consoles stay), new payload cgroup and init, with
+ * the configuration re-read from disk (LXC reuses the one it started with). On failure the caller
+ * stops the container; *ret_post_stop_ran says whether post-stop already ran. */
+static int reboot_in_place(Monitor *m, bool *ret_post_stop_ran) {
+        _cleanup_free_ char *error = NULL;
+        pid_t old_pid = m->init_pid;
+        int r;
+
+        *ret_post_stop_ran = false;
+        log_info("Container %s is rebooting", m->name);
+
+        monitor_seccomp_detach(m);
+        m->init_pidfd = safe_close(m->init_pidfd);
+        /* Whatever survived init (nothing, normally: its pid namespace dies with it) goes with the old
+         * payload cgroup; a fresh one also starts thawed. */
+        r = cgroup_remove(m->cgroup_payload, /* kill_remaining= */ true);
+        if (r >= 0)
+                r = cgroup_create(m->cgroup_payload);
+        if (r < 0)
+                return log_error_errno(r, "Failed to renew cgroup %s, stopping: %m", m->cgroup_payload);
+
+        *ret_post_stop_ran = true;
+        r = run_post_stop(m, old_pid, true);
+        if (r < 0)
+                return r;
+
+        r = load_config(m, &error);
+        if (r < 0) {
+                log_error("Cannot reboot %s, invalid configuration: %s", m->name, strna(error));
+                return r;
+        }
+
+        m->init_pid = 0;
+        monitor_set_state(m, BERTH_STATE_STARTING);
+        r = spawn_init(m, &error);
+        if (r < 0) {
+                log_error("Reboot of %s failed: %s", m->name, strna(error));
+                return r;
+        }
+        monitor_set_state(m, BERTH_STATE_RUNNING);
+        log_info("Container %s is RUNNING again, init pid %d", m->name, (int) m->init_pid);
+        monitor_lifecycle_rebooted(m);
+        return 0;
+}
+
 static int on_init_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        finish(userdata);
+        _cleanup_free_ char *error = NULL;
+        Monitor *m = userdata;
+        siginfo_t si = {};
+        bool reboot = false, post_stop_ran = false;
+
+        m->init_source = sd_event_source_disable_unref(m->init_source);
+        monitor_lifecycle_init_exited(m);
+        if (waitid(P_PIDFD, (id_t) m->init_pidfd, &si, WEXITED) < 0)
+                log_warning_errno(errno, "Failed to reap init %d: %m", (int) m->init_pid);
+        else {
+                if (si.si_code == CLD_EXITED)
+                        log_info("Container init %d exited with status %d", (int) m->init_pid, si.si_status);
+                else
+                        log_info("Container init %d killed by signal %d", (int) m->init_pid, si.si_status);
+                reboot = exit_is_reboot(m, &si);
+        }
+        monitor_set_state(m, BERTH_STATE_STOPPING);
+
+        HookEnv env = hook_env(m, m->init_pid, reboot ? "reboot" : "stop", true);
+        if (hook_run(m->config, m->name, "stop", &env, NULL, &error) < 0)
+                log_error("%s", strna(error));
+
+        if (reboot && reboot_in_place(m, &post_stop_ran) >= 0)
+                return 0;
+        finish(m, !post_stop_ran);
         return 0;
 }
 
@@ -414,6 +538,7 @@ int monitor_request_stop(Monitor *m) {
         if (r < 0 && r != -ESRCH)
                 return log_error_errno(r, "Failed to signal init: %m");
         m->stop_requested = true;
+        monitor_lifecycle_stop_requested(m, m->state == BERTH_STATE_FROZEN || m->state == BERTH_STATE_FREEZING);
         if (sig != SIGKILL) {
                 r = sd_event_add_time_relative(m->event, &m->kill_source, CLOCK_MONOTONIC, MONITOR_STOP_KILL_USEC,
                                                0, on_stop_timeout, m);
@@ -484,10 +609,84 @@ static void set_error_from_errno(char **ret_error, int r, const char *what) {
                 set_errorf(ret_error, "%s: %s", what, strerror(-r));
 }
 
+static void kill_init(Monitor *m) {
+        m->init_source = sd_event_source_disable_unref(m->init_source);
+        (void) sys_pidfd_send_signal(m->init_pidfd, SIGKILL);
+        (void) waitid(P_PIDFD, (id_t) m->init_pidfd, &(siginfo_t) {}, WEXITED);
+        m->init_pidfd = safe_close(m->init_pidfd);
+        m->init_pid = 0;
+        hook_namespaces_close(&m->hook_ns);
+}
+
+/* pre-start hook, spawn_container(), the seccomp listener, start-host hook and the watch on init: what
+ * start and a reboot in place share. On failure nothing of the new init is left and *ret_error says why
+ * (for a failing hook: the hook's message with its output). */
+static int spawn_init(Monitor *m, char **ret_error) {
+        SpawnResult result = { .pid = 0, .pidfd = -EBADF, .seccomp_notify_fd = -EBADF };
+        _cleanup_close_ int payload_fd = -EBADF;
+        _cleanup_free_ char *error = NULL;
+        HookEnv env = hook_env(m, 0, NULL, false);
+        int r;
+
+        r = hook_run(m->config, m->name, "pre-start", &env, NULL, &error);
+        if (r < 0) {
+                log_error("%s", strna(error));
+                set_error_from_errno(&error, r, "lxc.hook.pre-start failed");
+                goto fail;
+        }
+
+        payload_fd = cgroup_open(m->cgroup_payload);
+        if (payload_fd < 0) {
+                r = payload_fd;
+                set_error_from_errno(&error, r, "failed to open the payload cgroup");
+                goto fail;
+        }
+
+        SpawnParams params = {
+                .name = m->name,
+                .config = m->config,
+                .rootfs = m->rootfs,
+                .cgroup_fd = payload_fd,
+                .console_slave_fd = m->pty_slave,
+                .console_slave_path = m->pty_slave_path,
+                .config_file = m->config_path,
+        };
+        r = spawn_container(&params, &result, &error);
+        if (r < 0) {
+                log_error_errno(r, "Failed to start the container: %s", strna(error));
+                set_error_from_errno(&error, r, "failed to start the container");
+                goto fail;
+        }
+        m->init_pid = result.pid;
+        m->init_pidfd = result.pidfd;
+        payload_fd = safe_close(payload_fd);
+
+        /* Before the socket listens: a proxy that cannot be reached fails the start (monitor-seccomp.c). */
+        r = monitor_seccomp_attach(m, TAKE_FD(result.seccomp_notify_fd), &error);
+        if (r >= 0) {
+                /* Held from here on, so that the stop hooks can still enter them after init died. */
+                (void) hook_namespaces_open(m->init_pid, &m->hook_ns);
+                env = hook_env(m, m->init_pid, NULL, true);
+                r = hook_run(m->config, m->name, "start-host", &env, NULL, &error);
+                if (r < 0)
+                        log_error("%s", strna(error));
+        }
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &m->init_source, m->init_pidfd, EPOLLIN, on_init_exit, m);
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to set up the monitor");
+                kill_init(m);
+                goto fail;
+        }
+        return 0;
+
+fail:
+        *ret_error = TAKE_PTR(error);
+        return r;
+}
+
 int monitor_start(Monitor *m, char **ret_error) {
         _cleanup_free_ char *error = NULL;
-        SpawnResult result = { .pid = 0, .pidfd = -EBADF };
-        _cleanup_close_ int payload_fd = -EBADF;
         int r;
 
         monitor_set_state(m, BERTH_STATE_STARTING);
@@ -524,42 +723,18 @@ int monitor_start(Monitor *m, char **ret_error) {
                 set_error_from_errno(&error, r, "failed to set up the cgroups");
                 goto fail;
         }
-        payload_fd = cgroup_open(m->cgroup_payload);
-        if (payload_fd < 0) {
-                r = payload_fd;
-                set_error_from_errno(&error, r, "failed to open the payload cgroup");
+        r = spawn_init(m, &error);
+        if (r < 0)
                 goto fail;
-        }
 
-        SpawnParams params = {
-                .name = m->name,
-                .config = m->config,
-                .rootfs = m->rootfs,
-                .cgroup_fd = payload_fd,
-                .console_slave_fd = m->pty_slave,
-                .console_slave_path = m->pty_slave_path,
-        };
-        r = spawn_container(&params, &result, &error);
-        if (r < 0) {
-                log_error_errno(r, "Failed to start the container: %s", strna(error));
-                set_error_from_errno(&error, r, "failed to start the container");
-                goto fail;
-        }
-        m->init_pid = result.pid;
-        m->init_pidfd = result.pidfd;
-        (void) safe_close(result.seccomp_notify_fd); /* no notifier yet: notify rules then get ENOSYS */
-        payload_fd = safe_close(payload_fd);
-
-        r = sd_event_add_io(m->event, &m->init_source, m->init_pidfd, EPOLLIN, on_init_exit, m);
+        r = sd_event_add_io(m->event, &m->pty_source, m->pty_master, EPOLLIN, on_pty, m);
         if (r >= 0)
-                r = sd_event_add_io(m->event, &m->pty_source, m->pty_master, EPOLLIN, on_pty, m);
+                r = monitor_console_attach_setup(m);
         if (r >= 0)
                 r = monitor_bus_listen(m);
         if (r < 0) {
                 set_error_from_errno(&error, r, "failed to set up the monitor");
-                (void) sys_pidfd_send_signal(m->init_pidfd, SIGKILL);
-                (void) waitid(P_PIDFD, (id_t) m->init_pidfd, &(siginfo_t) {}, WEXITED);
-                m->init_pid = 0;
+                kill_init(m);
                 goto fail;
         }
 

@@ -11,8 +11,10 @@
 
 #include "berth.h"
 #include "config/config.h"
+#include "console/console-attach.h"
 #include "console/console-logfile.h"
 #include "console/console-ring.h"
+#include "spawn/hooks.h"
 
 #define MONITOR_OBJECT_PATH "/org/berth1/monitor"
 #define MONITOR_INTERFACE "org.berth1.Monitor"
@@ -21,6 +23,17 @@
 #define MONITOR_PENDING_STOPS_MAX 64U
 /* An init that ignores lxc.signal.stop (no handler yet, or none at all) is killed after this long. */
 #define MONITOR_STOP_KILL_USEC (10ULL * 1000000ULL)
+/* Reboot/Shutdown/Freeze/Unfreeze calls waiting for their answer, all peers together. */
+#define MONITOR_WAITERS_MAX 64U
+/* lxc.signal.reboot/halt is re-sent this often until init reacts (an init that has not installed its
+ * handler yet ignores it: LXC's hang right after start). */
+#define MONITOR_RESEND_USEC (250ULL * 1000ULL)
+/* How long a Reboot(0)/Shutdown(0) keeps re-sending its signal. */
+#define MONITOR_REQUEST_DEFAULT_USEC (10ULL * 1000000ULL)
+/* Freeze/Unfreeze give up (ETIMEDOUT) when cgroup.events has not changed to the target after this. */
+#define MONITOR_FREEZE_TIMEOUT_USEC (10ULL * 1000000ULL)
+
+typedef struct MonitorWaiter MonitorWaiter;
 
 typedef struct Monitor {
         berth *berth;
@@ -42,6 +55,8 @@ typedef struct Monitor {
         char *pty_slave_path;
         ConsoleRing ring;
         ConsoleLogfile logfile;
+        ConsoleAttach *attach;        /* OpenConsole peers; kept across a reboot in place (same pty) */
+        sd_event_source *attach_tick; /* winsize poll while peers are attached */
 
         pid_t init_pid;
         int init_pidfd;
@@ -56,6 +71,18 @@ typedef struct Monitor {
         sd_bus_message **pending_stops;
         size_t n_pending_stops;
         bool stop_requested, finished;
+
+        /* monitor-lifecycle.c: Reboot, Shutdown, Freeze, Unfreeze */
+        char *config_path;               /* $containers/<name>/config, re-read at each reboot */
+        HookNamespaces hook_ns;          /* init's namespaces for the stop hooks (spawn/HOOKS.md) */
+        MonitorWaiter **waiters;         /* deferred replies */
+        size_t n_waiters;
+        bool reboot_requested;           /* init exiting now restarts the container in place */
+        bool shutdown_requested;         /* init exiting now is a stop, even if it asks for a reboot */
+        uint64_t request_until;          /* CLOCK_MONOTONIC; re-send the request signal until then */
+        sd_event_source *resend_source;
+        bool freeze_target;              /* what cgroup.freeze was last set to */
+        sd_event_source *freeze_watch;   /* inotify on the payload's cgroup.events */
 } Monitor;
 
 int monitor_new(const char *name, const char *root, Monitor **ret);
@@ -70,6 +97,32 @@ int monitor_run(Monitor *m);
 /* monitor.c, used by the bus side */
 void monitor_set_state(Monitor *m, berth_state state);
 int monitor_request_stop(Monitor *m);
+
+/* monitor-console.c: OpenConsole (lib/console/ATTACH.md) */
+int monitor_console_attach_setup(Monitor *m);
+void monitor_console_attach_done(Monitor *m);
+int monitor_method_open_console(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* monitor-mount.c: Mount / Umount (issue 4) */
+int monitor_method_mount(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int monitor_method_umount(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* monitor-lifecycle.c (README.md "Additions for issues 3 and 4") */
+int monitor_method_reboot(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int monitor_method_shutdown(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int monitor_method_freeze(sd_bus_message *message, void *userdata, sd_bus_error *error);
+int monitor_method_unfreeze(sd_bus_message *message, void *userdata, sd_bus_error *error);
+/* Init is gone (reaped): stop re-sending and watching cgroup.events of the old payload. */
+void monitor_lifecycle_init_exited(Monitor *m);
+/* A reboot in place reached RUNNING again: Reboot waiters get true. */
+void monitor_lifecycle_rebooted(Monitor *m);
+/* STOPPED (after cleanup): Reboot waiters get false, Shutdown waiters true, Freeze/Unfreeze ENOTCONN. */
+void monitor_lifecycle_stopped(Monitor *m);
+/* Called by Stop: a pending reboot is cancelled and a frozen payload thawed (after the signal). */
+void monitor_lifecycle_stop_requested(Monitor *m, bool was_frozen);
+/* A peer went away: its waiters are dropped without a reply. */
+void monitor_lifecycle_drop_bus(Monitor *m, sd_bus *bus);
+void monitor_lifecycle_done(Monitor *m);
 
 /* monitor-bus.c */
 int monitor_bus_listen(Monitor *m);

@@ -22,7 +22,11 @@ static const char init_script[] =
         "#!/bin/sh\n"
         "# berth busybox init: berth already mounted /proc, /sys and /dev.\n"
         "export PATH=/bin:/sbin\n"
-        "trap 'echo \"berth busybox init: shutting down\"; exit 0' TERM PWR INT\n"
+        "# SIGINT is LXC's reboot request (ctrl-alt-del): exiting is enough, berth-monitor restarts init\n"
+        "# because it asked for the reboot; 'reboot -f' inside restarts it too (the kernel kills init with\n"
+        "# SIGHUP), 'halt -f'/'poweroff -f' stop it (SIGINT).\n"
+        "trap 'echo \"berth busybox init: shutting down\"; exit 0' TERM PWR\n"
+        "trap 'echo \"berth busybox init: rebooting\"; exit 0' INT\n"
         "echo \"berth busybox container $(hostname) is up\"\n"
         "# sleep in the background and wait, so a trap runs as soon as the signal arrives\n"
         "while :; do sleep 1 & wait $!; done\n";

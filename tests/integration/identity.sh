@@ -1,8 +1,9 @@
 #!/bin/bash
 # Identity of a container's init over D-Bus (issue 3): a user-namespaced container (lxc.idmap, rootfs owned
 # by 100000) is root inside and 100000 outside, creates files as 100000 on the host and cannot create host
-# devices; lxc.cap.drop / lxc.cap.keep shape the bounding set seen in /proc/1/status inside. init reports
-# what it sees on the console, the host side is read from /proc/<InitPid>.
+# devices; lxc.cap.drop / lxc.cap.keep shape the bounding set seen in /proc/1/status inside;
+# lxc.init.uid/gid/groups and lxc.no_new_privs give a non-root init. init reports what it sees on the
+# console, the host side is read from /proc/<InitPid>.
 source "$(dirname "$0")/lib/sandbox.sh"
 sandbox_init "$@"
 sandbox_start
@@ -10,6 +11,7 @@ sandbox_start
 U=idmap-$RUN_ID
 D=capdrop-$RUN_ID
 K=capkeep-$RUN_ID
+N=nonroot-$RUN_ID
 BB=/bin/busybox
 
 # ---- a user-namespaced container ----
@@ -76,8 +78,25 @@ is "$(err_name "$(cat "$T/both.create")")" org.berth1.Error.InvalidConfig \
         "lxc.cap.drop with lxc.cap.keep is InvalidConfig"
 like "$(cat "$T/both.create")" 'mutually exclusive' "… and the message says they are mutually exclusive"
 
-for n in "$U" "$D" "$K"; do
+# ---- a non-root init: lxc.init.uid/gid/groups, lxc.no_new_privs ----
+ids_body="$BB grep -E '^(Uid|Gid|Groups|NoNewPrivs|CapEff):' /proc/1/status | $BB sed 's/^/NR-/'; echo NR-DONE"
+new_container "$N" "$ids_body" "lxc.init.uid = 1000
+lxc.init.gid = 1001
+lxc.init.groups = 20,30
+lxc.no_new_privs = 1" >"$T/$N.create"
+is "$(err_name "$(cat "$T/$N.create")")" OK "CreateContainer $N (lxc.init.uid 1000, gid 1001, groups 20,30, no_new_privs)"
+is "$(err_name "$(start_container "$N")")" OK "Start $N"
+check "init reported its identity" wait_for console_has "$N" NR-DONE
+read_console "$N" | tr -d '\r' >"$T/$N.console"
+like "$(grep '^NR-Uid:' "$T/$N.console")" $'^NR-Uid:\t1000\t1000\t1000\t1000$' "init runs as uid 1000"
+like "$(grep '^NR-Gid:' "$T/$N.console")" $'^NR-Gid:\t1001\t1001\t1001\t1001$' "… gid 1001"
+like "$(grep '^NR-Groups:' "$T/$N.console")" $'^NR-Groups:\t20 30 ?$' "… supplementary groups 20 30"
+like "$(grep '^NR-NoNewPrivs:' "$T/$N.console")" $'^NR-NoNewPrivs:\t1$' "… with no_new_privs set"
+like "$(grep '^NR-CapEff:' "$T/$N.console")" $'^NR-CapEff:\t0+$' "… and no effective capabilities"
+is "$(err_name "$(icall stop "$N")")" OK "Stop $N"
+
+for n in "$U" "$D" "$K" "$N"; do
         is "$(err_name "$(icall destroy "$n")")" OK "DestroyContainer $n"
 done
-check_leftovers "$U" "$D" "$K"
+check_leftovers "$U" "$D" "$K" "$N"
 done_testing

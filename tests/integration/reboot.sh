@@ -1,9 +1,10 @@
 #!/bin/bash
 # Container.Reboot (reboot2, issue 3) through berthd: timeout > 0 / 0 / -1 with an init that reboots on
-# SIGINT (reboot -f, i.e. reboot(2) RESTART: the kernel kills init with SIGHUP); an init that ignores SIGINT
-# (false after the timeout); an init that halts (halt -f: false at once); reboot -f issued inside; a reboot
-# right after Start (signal re-sent until init has its handler); a failing post-stop hook (STOPPED); the
-# config re-read from disk; NotRunning and InvalidArgs.
+# SIGINT (reboot -f, i.e. reboot(2) RESTART: the kernel kills init with SIGHUP); concurrent reboots and
+# callers that vanish while waiting; an init that ignores SIGINT (false after the timeout, berthd answering
+# others meanwhile); an init that halts (halt -f: false at once); reboot -f issued inside; a reboot right
+# after Start (signal re-sent until init has its handler); a failing post-stop hook (STOPPED); the config
+# re-read from disk; NotRunning and InvalidArgs.
 source "$(dirname "$0")/lib/sandbox.sh"
 sandbox_init "$@"
 sandbox_start
@@ -78,6 +79,39 @@ else
         not_ok "the stored definition $cfg exists"
 fi
 
+# ---- concurrent reboots: every caller gets an answer, none hangs ----
+fds0=$(ls "/proc/$BERTHD_PID/fd" | wc -l)
+cpids=()
+for i in 1 2 3 4; do
+        icall reboot "$R" 10 >"$T/concurrent.$i" 2>&1 &
+        cpids+=($!)
+done
+t0=$(now_ms)
+for p in "${cpids[@]}"; do wait "$p"; done
+dt=$(($(now_ms) - t0))
+firsts() { local f; for f in "$T"/concurrent.*; do head -n1 "$f"; done; }
+answers=$(firsts | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+is "$(firsts | grep -vxE 'OK true|ERROR org\.berth1\.Error\.Busy')" "" \
+        "4 concurrent Reboot(10) calls: each answered true or Busy ($answers ${dt} ms)"
+like "$answers" 'OK true' "… at least one came back true"
+check "… within the timeout (${dt} ms < 11000)" test "$dt" -lt 11000
+check "… and the container is RUNNING" wait_for -t 10 state_is "$R" RUNNING
+
+# ---- callers that disconnect while waiting: berthd forgets them and keeps answering ----
+cpids=()
+for i in 1 2 3; do
+        timeout -s KILL 0.3 "$T/bin/itest-call" reboot "$R" 10 </dev/null >/dev/null 2>&1 &
+        cpids+=($!)
+done
+for p in "${cpids[@]}"; do wait "$p"; done # not a bare wait: the signal recorder runs in the background
+t0=$(now_ms)
+st=$(get_state "$R")
+dt=$(($(now_ms) - t0))
+check "berthd answers at once after callers vanished mid-Reboot (${dt} ms < 1000, State $st)" test "$dt" -lt 1000
+check "the container is RUNNING again" wait_for -t 10 state_is "$R" RUNNING
+fds_back() { (($(ls "/proc/$BERTHD_PID/fd" | wc -l) <= fds0)); }
+check "berthd's open fds are back to $fds0" wait_for -t 10 fds_back
+
 # ---- not running ----
 is "$(err_name "$(icall stop "$R")")" OK "Stop $R"
 out=$(icall reboot "$R" 5)
@@ -89,8 +123,21 @@ is "$(err_name "$(new_container "$S" "trap '' INT")")" OK "CreateContainer $S (i
 is "$(err_name "$(start_container "$S")")" OK "Start $S"
 spid=$(get_init_pid "$S")
 t0=$(now_ms)
-out=$(icall reboot "$S" 2)
-dt=$(($(now_ms) - t0))
+(
+        o=$(icall reboot "$S" 2)
+        echo "$o"
+        echo "ELAPSED $(($(now_ms) - t0))"
+) >"$T/stub.out" 2>&1 &
+rbpid=$!
+sleep 0.5
+t1=$(now_ms)
+st=$(get_state "$S")
+dt1=$(($(now_ms) - t1))
+is "$st" RUNNING "while a Reboot waits, berthd answers other calls (State is RUNNING)"
+check "… promptly (${dt1} ms < 1000): the wait blocks nobody" test "$dt1" -lt 1000
+wait "$rbpid"
+out=$(grep -v '^ELAPSED ' "$T/stub.out")
+dt=$(sed -n 's/^ELAPSED //p' "$T/stub.out")
 is "$out" "OK false" "Reboot(2) of an init that ignores SIGINT returns false"
 check "… after waiting the timeout (${dt} ms >= 1900)" test "$dt" -ge 1900
 check "… within timeout + 1 s (${dt} ms <= 3000)" test "$dt" -le 3000

@@ -4,6 +4,7 @@
  * cgroup placement, double start, stop and what it leaves behind, config errors, a missing init and fd
  * leaks over start/stop cycles. Root; meson runs it under `unshare -m -n --propagation private`. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -438,6 +439,410 @@ static void test_fd_leaks(void) {
         TAP_EQ_INT(fd_count(0), before, "fd count unchanged after 20 cycles");
 }
 
+/* ---- issue 3: Reboot, Shutdown, Freeze (berth_container_reboot() & co. over the monitor) ---- */
+
+static long now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static pid_t init_pid_of(const char *n) {
+        berth_state state = _BERTH_STATE_MAX;
+        pid_t pid = 0;
+        if (berth_container_get_state(b, n, &state, &pid) < 0 || state != BERTH_STATE_RUNNING)
+                return 0;
+        return pid;
+}
+
+static bool wait_state(const char *n, berth_state want, unsigned timeout_ms) {
+        for (unsigned t = 0;; t += 50) {
+                berth_state state = _BERTH_STATE_MAX;
+                if (berth_container_get_state(b, n, &state, NULL) >= 0 && state == want)
+                        return true;
+                if (t >= timeout_ms)
+                        return false;
+                sleep_ms(50);
+        }
+}
+
+/* RUNNING with an init other than old (after a reboot nobody waited for). */
+static pid_t wait_new_init(const char *n, pid_t old, unsigned timeout_ms) {
+        for (unsigned t = 0; t <= timeout_ms; t += 50) {
+                pid_t p = init_pid_of(n);
+                if (p > 0 && p != old)
+                        return p;
+                sleep_ms(50);
+        }
+        return 0;
+}
+
+/* Occurrences of needle in the console ring. */
+static unsigned console_count(const char *n, const char *needle) {
+        void *data = NULL;
+        size_t len = 0;
+        unsigned c = 0;
+        if (berth_console_log_read(b, n, 0, 0, &data, &len) < 0)
+                return 0;
+        for (const char *p = data; (p = memmem(p, len - (size_t) (p - (const char *) data), needle, strlen(needle)));
+             p++)
+                c++;
+        free(data);
+        return c;
+}
+
+/* A container on the first container's rootfs running `/bin/sh /<script>` (written from body) as init. */
+static int define_script(const char *n, const char *script, const char *body, const char *extra) {
+        _cleanup_free_ char *rootfs = NULL, *path = NULL, *config = NULL;
+        int r;
+
+        if (berth_container_default_rootfs(b, name, &rootfs) < 0 || asprintf(&path, "%s/%s", rootfs, script) < 0)
+                return -ENOMEM;
+        r = write_file_atomic(path, body, strlen(body), 0755);
+        if (r < 0)
+                return r;
+        if (asprintf(&config,
+                     "lxc.rootfs.path = %s\n"
+                     "lxc.uts.name = %s\n"
+                     "lxc.init.cmd = /bin/sh /%s\n"
+                     "lxc.console.buffer.size = 64K\n"
+                     "lxc.signal.stop = SIGKILL\n"
+                     "lxc.mount.auto = proc sys cgroup2\n"
+                     "lxc.net.0.type = empty\n%s",
+                     rootfs, n, script, strempty(extra)) < 0)
+                return -ENOMEM;
+        return define_with(n, config);
+}
+
+static int start_quiet(const char *n) {
+        _cleanup_free_ char *err = NULL;
+        int r = berth_container_start(b, n, &err);
+        if (r < 0) {
+                TAP_DIAG("start %s: %d %s", n, r, strna(err));
+                diag_monitor_log(n);
+        }
+        return r;
+}
+
+/* After the monitor has dropped the connections of our previous calls (it sees the hang-up a moment
+ * after we close). */
+static int monitor_fd_count(pid_t monitor) {
+        _cleanup_closedir_ DIR *d = NULL;
+        char fn[64];
+        int n = 0;
+
+        sleep_ms(300);
+
+        snprintf(fn, sizeof fn, "/proc/%d/fd", (int) monitor);
+        d = opendir(fn);
+        if (!d)
+                return -errno;
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_name[0] != '.')
+                        n++;
+        return n;
+}
+
+#define LOOP_BODY "while :; do sleep 1 & wait $!; done\n"
+
+static void test_reboot(void) {
+        _cleanup_free_ char *cfg = NULL, *text = NULL, *edited = NULL, *banner = NULL;
+        bool running = false;
+        pid_t pid0, pid1, pid2, pid3;
+        long t0, dt;
+        int r;
+
+        /* The template's init exits on SIGINT: the monitor restarts it because it asked for the reboot. */
+        if (start_quiet(name) < 0)
+                return;
+        size_t len;
+        free(wait_console(name, BANNER_END, 5000, &len));
+        pid0 = init_pid_of(name);
+        t0 = now_ms();
+        r = berth_container_reboot(b, name, 10, &running);
+        dt = now_ms() - t0;
+        TAP_EQ_INT(r, 0, "reboot(10) (%ld ms)", dt);
+        TAP_OK(running, "… returns true: RUNNING again");
+        pid1 = init_pid_of(name);
+        TAP_OK(pid1 > 0 && pid1 != pid0, "init pid changed (%d → %d)", (int) pid0, (int) pid1);
+        TAP_OK(process_gone(pid0), "the old init is gone");
+        TAP_OK(wait_state(name, BERTH_STATE_RUNNING, 0), "state RUNNING");
+        for (unsigned i = 0; i < 100 && console_count(name, "container capi " BANNER_END) < 2; i++)
+                sleep_ms(50);
+        TAP_EQ_INT((int) console_count(name, "container capi " BANNER_END), 2,
+                   "the ring kept recording across the reboot: two banners");
+        TAP_OK(console_count(name, "berth busybox init: rebooting") == 1, "init's reboot message in the ring");
+
+        /* 0: at once. */
+        t0 = now_ms();
+        running = false;
+        r = berth_container_reboot(b, name, 0, &running);
+        dt = now_ms() - t0;
+        TAP_EQ_INT(r, 0, "reboot(0)");
+        TAP_OK(running && dt < 1000, "… returns true at once (%ld ms)", dt);
+        pid2 = wait_new_init(name, pid1, 10000);
+        TAP_OK(pid2 > 0, "… and the container comes back with a new init (%d)", (int) pid2);
+
+        /* -1: without limit. */
+        running = false;
+        TAP_EQ_INT(berth_container_reboot(b, name, -1, &running), 0, "reboot(-1)");
+        pid3 = init_pid_of(name);
+        TAP_OK(running && pid3 > 0 && pid3 != pid2, "… true with a new init (%d → %d)", (int) pid2, (int) pid3);
+        TAP_EQ_INT(berth_container_reboot(b, name, -2, &running), -EINVAL, "reboot(-2): -EINVAL");
+
+        /* The configuration is read again from disk at each reboot (LXC reuses the old one). */
+        if (asprintf(&cfg, "%s/%s/config", berth_get_containers_dir(b), name) >= 0 &&
+            read_full_file(cfg, &text, NULL) >= 0) {
+                char *p = strstr(text, "lxc.uts.name = capi\n");
+                TAP_OK(p, "stored config has lxc.uts.name = capi");
+                if (p && asprintf(&edited, "%.*slxc.uts.name = capi-reread\n%s", (int) (p - text), text,
+                                  p + strlen("lxc.uts.name = capi\n")) >= 0) {
+                        TAP_EQ_INT(write_file_atomic(cfg, edited, strlen(edited), 0644), 0, "edit lxc.uts.name on disk");
+                        TAP_EQ_INT(berth_container_reboot(b, name, 10, &running), 0, "reboot(10) after the edit");
+                        TAP_OK(running, "… true");
+                        free(wait_console(name, "container capi-reread " BANNER_END, 5000, &len));
+                        TAP_EQ_INT((int) console_count(name, "container capi-reread " BANNER_END), 1,
+                                   "the new init shows the new hostname");
+                        (void) write_file_atomic(cfg, text, strlen(text), 0644);
+                }
+        }
+
+        /* No fd is leaked over 20 reboots (the monitor keeps console, ring, socket; only init changes). */
+        pid_t mon = parent_of(init_pid_of(name));
+        free(wait_console(name, "container capi-reread " BANNER_END, 2000, &len));
+        int fds0 = monitor_fd_count(mon), failures = 0;
+        for (unsigned i = 0; i < 20; i++) {
+                running = false;
+                r = berth_container_reboot(b, name, 10, &running);
+                if (r < 0 || !running) {
+                        TAP_DIAG("reboot %u: %d %d", i, r, running);
+                        failures++;
+                }
+        }
+        TAP_EQ_INT(failures, 0, "20 reboots in a row");
+        TAP_EQ_INT(parent_of(init_pid_of(name)), mon, "same monitor after 20 reboots");
+        TAP_EQ_INT(monitor_fd_count(mon), fds0, "monitor fd count unchanged after 20 reboots (%d)", fds0);
+        TAP_EQ_INT(berth_container_stop(b, name), 0, "stop %s", name);
+        TAP_EQ_INT(berth_container_reboot(b, name, 5, &running), -ENOTCONN, "reboot when stopped: -ENOTCONN");
+        if (failures)
+                diag_monitor_log(name);
+}
+
+static void test_reboot_inits(void) {
+        char n[64];
+        bool running = true;
+        long t0, dt;
+        pid_t pid, pid1;
+        int r;
+
+        /* An init that ignores SIGINT: false after the timeout, still running. */
+        snprintf(n, sizeof n, "rbstub-%d", (int) getpid());
+        _cleanup_free_ char *logfile = NULL, *logextra = NULL, *logtext = NULL, *montext = NULL, *monlog = NULL;
+        if (asprintf(&logfile, "%s/logs/%s.log", root, n) < 0 || asprintf(&logextra, "lxc.log.file = %s\n", logfile) < 0 ||
+            asprintf(&monlog, "%s/%s/monitor.log", berth_get_log_dir(b), n) < 0)
+                return;
+        if (define_script(n, "stub.sh", "trap '' INT PWR\necho STUB-READY\n" LOOP_BODY, logextra) >= 0 &&
+            start_quiet(n) >= 0) {
+                size_t len;
+                free(wait_console(n, "STUB-READY", 5000, &len));
+                pid = init_pid_of(n);
+                t0 = now_ms();
+                r = berth_container_reboot(b, n, 2, &running);
+                dt = now_ms() - t0;
+                TAP_EQ_INT(r, 0, "reboot(2) of an init that ignores SIGINT");
+                TAP_OK(!running, "… returns false");
+                TAP_OK(dt >= 1900 && dt <= 3000, "… after the timeout, within timeout + 1 s (%ld ms)", dt);
+                TAP_EQ_INT(init_pid_of(n), pid, "… same init, still RUNNING");
+
+                /* lxc.log.file: monitor.log has the start-up, lxc.log.file what came after RUNNING. */
+                TAP_OK(read_full_file(logfile, &logtext, NULL) >= 0 && strstr(logtext, "Rebooting container") &&
+                       strstr(logtext, "did not come back from the reboot in time"),
+                       "lxc.log.file %s has the reboot", logfile);
+                TAP_OK(read_full_file(monlog, &montext, NULL) >= 0 && strstr(montext, "Starting container") &&
+                       strstr(montext, logfile) && !strstr(montext, "Rebooting container"),
+                       "monitor.log has the start-up and points to lxc.log.file");
+
+                /* Shutdown: stubborn without force → false and running; with force → killed, true. */
+                t0 = now_ms();
+                running = true;
+                TAP_EQ_INT(berth_container_shutdown(b, n, 1, false, &running), 0, "shutdown(1) of a stubborn init");
+                dt = now_ms() - t0;
+                TAP_OK(!running && dt >= 900, "… false after the timeout (%ld ms)", dt);
+                TAP_EQ_INT(init_pid_of(n), pid, "… and it keeps running");
+                running = false;
+                TAP_EQ_INT(berth_container_shutdown(b, n, 1, true, &running), 0, "shutdown(1, force)");
+                TAP_OK(running, "… true: killed after the timeout");
+                TAP_OK(wait_state(n, BERTH_STATE_STOPPED, 0), "… STOPPED when it returns");
+                _cleanup_free_ char *rundir = run_dir_of(n);
+                TAP_OK(rundir && !path_exists(rundir), "… and cleaned up (no run dir)");
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* An init that halts (reboot(2) HALT: killed by SIGINT): false at once, STOPPED. */
+        snprintf(n, sizeof n, "rbhalt-%d", (int) getpid());
+        if (define_script(n, "halt.sh", "trap 'busybox halt -f' INT\necho HALT-READY\n" LOOP_BODY, NULL) >= 0 &&
+            start_quiet(n) >= 0) {
+                size_t len;
+                free(wait_console(n, "HALT-READY", 5000, &len));
+                t0 = now_ms();
+                running = true;
+                r = berth_container_reboot(b, n, 20, &running);
+                dt = now_ms() - t0;
+                TAP_EQ_INT(r, 0, "reboot(20) of an init that halts");
+                TAP_OK(!running && dt < 5000, "… false at once (%ld ms)", dt);
+                TAP_OK(wait_state(n, BERTH_STATE_STOPPED, 5000), "… STOPPED");
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* reboot -f inside: the kernel kills init with SIGHUP, the monitor restarts it. */
+        snprintf(n, sizeof n, "rbin-%d", (int) getpid());
+        _cleanup_free_ char *body = NULL;
+        if (asprintf(&body,
+                     "echo \"boot of $(hostname)\"\n"
+                     "if [ ! -e /tmp/%s ]; then echo > /tmp/%s; sleep 1; busybox reboot -f; fi\n"
+                     "echo INSIDE-SECOND-BOOT\n" LOOP_BODY, n, n) >= 0 &&
+            define_script(n, "inside.sh", body, NULL) >= 0 && start_quiet(n) >= 0) {
+                pid = init_pid_of(n);
+                pid1 = wait_new_init(n, pid, 15000);
+                TAP_OK(pid1 > 0, "reboot -f inside: RUNNING again with a new init (%d → %d)", (int) pid, (int) pid1);
+                size_t len;
+                free(wait_console(n, "INSIDE-SECOND-BOOT", 5000, &len));
+                TAP_EQ_INT((int) console_count(n, "INSIDE-SECOND-BOOT"), 1, "… the second boot ran");
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* Right after start init has no SIGINT handler for a second: the signal is re-sent until it has. */
+        snprintf(n, sizeof n, "rbearly-%d", (int) getpid());
+        if (define_script(n, "early.sh", "sleep 1\ntrap 'busybox reboot -f' INT\necho EARLY-READY\n" LOOP_BODY,
+                          NULL) >= 0 &&
+            start_quiet(n) >= 0) {
+                pid = init_pid_of(n);
+                t0 = now_ms();
+                running = false;
+                r = berth_container_reboot(b, n, 10, &running);
+                dt = now_ms() - t0;
+                TAP_EQ_INT(r, 0, "reboot(10) right after start");
+                TAP_OK(running, "… true (%ld ms)", dt);
+                pid1 = init_pid_of(n);
+                TAP_OK(pid1 > 0 && pid1 != pid, "… with a new init (%d → %d)", (int) pid, (int) pid1);
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* A failing post-stop hook turns the reboot into a stop. */
+        snprintf(n, sizeof n, "rbhook-%d", (int) getpid());
+        if (define_script(n, "hook.sh", "trap 'busybox reboot -f' INT\necho HOOK-READY\n" LOOP_BODY,
+                          "lxc.hook.post-stop = /bin/false\n") >= 0 &&
+            start_quiet(n) >= 0) {
+                size_t len;
+                free(wait_console(n, "HOOK-READY", 5000, &len));
+                running = true;
+                TAP_EQ_INT(berth_container_reboot(b, n, 10, &running), 0, "reboot(10) with a failing post-stop hook");
+                TAP_OK(!running, "… false");
+                TAP_OK(wait_state(n, BERTH_STATE_STOPPED, 5000), "… STOPPED");
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+}
+
+static void test_shutdown_freeze(void) {
+        _cleanup_free_ char *cg = NULL, *events = NULL, *rundir = NULL;
+        bool stopped = false, running;
+        berth_state state = _BERTH_STATE_MAX;
+        size_t len;
+        long t0, dt;
+
+        /* Cooperative: the template init exits on SIGPWR. */
+        if (start_quiet(name) < 0)
+                return;
+        free(wait_console(name, BANNER_END, 5000, &len));
+        t0 = now_ms();
+        TAP_EQ_INT(berth_container_shutdown(b, name, 10, false, &stopped), 0, "shutdown(10) of a cooperative init");
+        dt = now_ms() - t0;
+        TAP_OK(stopped && dt < 5000, "… true (%ld ms)", dt);
+        rundir = run_dir_of(name);
+        TAP_OK(rundir && !path_exists(rundir), "… STOPPED and cleaned up when it returns");
+        TAP_EQ_INT(berth_container_shutdown(b, name, 1, false, &stopped), -ENOTCONN, "shutdown when stopped: -ENOTCONN");
+
+        /* Freeze / unfreeze through cgroup.freeze and cgroup.events. */
+        if (start_quiet(name) < 0)
+                return;
+        free(wait_console(name, BANNER_END, 5000, &len));
+        cg = container_cgroup(name);
+        if (!cg || asprintf(&events, "%s/payload/cgroup.events", cg) < 0)
+                return;
+        TAP_EQ_INT(berth_container_freeze(b, name), 0, "freeze");
+        TAP_EQ_INT(berth_container_get_state(b, name, &state, NULL), 0, "state");
+        TAP_EQ_INT(state, BERTH_STATE_FROZEN, "… FROZEN");
+        _cleanup_free_ char *ev = NULL;
+        TAP_OK(read_full_file(events, &ev, NULL) >= 0 && strstr(ev, "frozen 1"), "cgroup.events: frozen 1");
+        TAP_EQ_INT(berth_container_freeze(b, name), 0, "freeze again: nothing to do");
+        TAP_EQ_INT(berth_container_reboot(b, name, 1, &running), -EBUSY, "reboot while frozen: -EBUSY");
+        TAP_EQ_INT(berth_container_shutdown(b, name, 1, false, &stopped), -EBUSY, "shutdown while frozen: -EBUSY");
+        TAP_EQ_INT(berth_container_unfreeze(b, name), 0, "unfreeze");
+        TAP_EQ_INT(berth_container_get_state(b, name, &state, NULL), 0, "state");
+        TAP_EQ_INT(state, BERTH_STATE_RUNNING, "… RUNNING");
+        ev = mfree(ev);
+        TAP_OK(read_full_file(events, &ev, NULL) >= 0 && strstr(ev, "frozen 0"), "cgroup.events: frozen 0");
+        TAP_EQ_INT(berth_container_unfreeze(b, name), 0, "unfreeze when running: nothing to do");
+
+        /* Stop while frozen: lxc.signal.stop (SIGTERM here) is queued, then the payload thawed. */
+        TAP_EQ_INT(berth_container_freeze(b, name), 0, "freeze again");
+        t0 = now_ms();
+        TAP_EQ_INT(berth_container_stop(b, name), 0, "stop while frozen");
+        dt = now_ms() - t0;
+        TAP_OK(dt < 5000, "… without waiting for the kill timeout (%ld ms)", dt);
+        TAP_OK(!path_exists(cg), "… cgroups removed");
+        TAP_EQ_INT(berth_container_freeze(b, name), -ENOTCONN, "freeze when stopped: -ENOTCONN");
+}
+
+/* The host hooks around start, reboot and stop, with LXC_HOOK_TYPE and LXC_TARGET; a failing pre-start
+ * hook aborts the start with its output in the error. */
+static void test_hooks(void) {
+        _cleanup_free_ char *hook = NULL, *hooklog = NULL, *extra = NULL, *script = NULL, *text = NULL, *err = NULL;
+        char n[64];
+        bool running = false;
+        int r;
+
+        snprintf(n, sizeof n, "hooks-%d", (int) getpid());
+        if (asprintf(&hook, "%s/hook.sh", root) < 0 || asprintf(&hooklog, "%s/hooks.log", root) < 0 ||
+            asprintf(&script, "#!/bin/sh\necho \"$LXC_HOOK_TYPE $LXC_TARGET\" >> %s\n", hooklog) < 0 ||
+            write_file_atomic(hook, script, strlen(script), 0755) < 0 ||
+            asprintf(&extra,
+                     "lxc.hook.pre-start = %1$s\nlxc.hook.start-host = %1$s\nlxc.hook.stop = %1$s\n"
+                     "lxc.hook.post-stop = %1$s\n", hook) < 0)
+                return;
+        if (define_script(n, "hooked.sh", "trap 'exit 0' INT\necho HOOKED-READY\n" LOOP_BODY, extra) < 0 ||
+            start_quiet(n) < 0)
+                return;
+        size_t len;
+        free(wait_console(n, "HOOKED-READY", 5000, &len));
+        TAP_EQ_INT(berth_container_reboot(b, n, 10, &running), 0, "reboot(10) with hooks");
+        TAP_OK(running, "… true");
+        TAP_EQ_INT(berth_container_stop(b, n), 0, "stop with hooks");
+        TAP_OK(read_full_file(hooklog, &text, NULL) >= 0, "hooks ran");
+        TAP_EQ_STR(strempty(text),
+                   "pre-start \nstart-host \nstop reboot\npost-stop reboot\npre-start \nstart-host \n"
+                   "stop stop\npost-stop stop\n",
+                   "hook order and LXC_TARGET over start, reboot, stop");
+        (void) berth_container_undefine(b, n);
+
+        snprintf(n, sizeof n, "prefail-%d", (int) getpid());
+        if (define_script(n, "hooked.sh", "echo NEVER\n" LOOP_BODY,
+                          "lxc.hook.pre-start = /bin/sh -c 'echo no-disk-today; exit 3'\n") < 0)
+                return;
+        r = berth_container_start(b, n, &err);
+        TAP_OK(r < 0, "a failing pre-start hook aborts the start (%d)", r);
+        TAP_OK(err && strstr(err, "no-disk-today") && strstr(err, "pre-start"),
+               "… the error has the hook's output (%s)", strna(err));
+        _cleanup_free_ char *rundir = run_dir_of(n);
+        TAP_OK(rundir && !path_exists(rundir), "… and nothing is left running");
+        (void) berth_container_undefine(b, n);
+}
+
 static void test_definitions(void) {
         _cleanup_free_ char *text = NULL;
         char **names = NULL;
@@ -487,6 +892,10 @@ int main(void) {
         test_missing_init();
         test_no_ring();
         test_fd_leaks();
+        test_reboot();
+        test_reboot_inits();
+        test_shutdown_freeze();
+        test_hooks();
         test_definitions();
 
         /* Whatever a failed check left running. */

@@ -192,7 +192,49 @@ static void test_escape(void) {
                "escape_echo_needed");
 }
 
+static void test_host_keys_limit(void) {
+        _cleanup_free_ char *t = NULL;
+        _cleanup_strv_free_ char **keys = NULL;
+        size_t size = 64 * (BERTH_CONFIG_HOST_KEYS_MAX + 1) + 1, len = 0;
+
+        /* Distinct host keys lxc.net.0.link ... lxc.net.256.link. */
+        t = malloc(size);
+        if (!t)
+                abort();
+        t[0] = 0;
+        for (unsigned i = 0; i < BERTH_CONFIG_HOST_KEYS_MAX; i++)
+                len += (size_t) snprintf(t + len, size - len, "lxc.net.%u.link = br0\n", i);
+        TAP_EQ_INT(berth_config_text_host_keys(t, &keys), 0, "256 distinct host keys are listed");
+        TAP_EQ_INT(strv_length(keys), BERTH_CONFIG_HOST_KEYS_MAX, "all of them");
+        keys = strv_free(keys);
+        snprintf(t + len, size - len, "lxc.net.%u.link = br0\n", BERTH_CONFIG_HOST_KEYS_MAX);
+        TAP_EQ_INT(berth_config_text_host_keys(t, &keys), -E2BIG, "257: -E2BIG (refused, not cut: rules see them)");
+
+        /* 1 MiB of them (QA: 5 s before polkit was even asked). */
+        _cleanup_free_ char *big = lines("lxc.net.1.link = br0\nlxc.net.2.script.up", "/bin/x", 25000);
+        double start = now_sec();
+        TAP_EQ_INT(berth_config_text_host_keys(big, &keys), 0, "50000 lines of two host keys");
+        TAP_EQ_INT(strv_length(keys), 2, "two distinct keys");
+        TAP_OK(now_sec() - start < 1.0, "scanned quickly (%.3f s)", now_sec() - start);
+}
+
+static void test_unknown_keys_fast(void) {
+        _cleanup_(berth_config_freep) BerthConfig *c = NULL;
+        _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
+        /* Long misspelt keys: each suggestion is edit distances against the table. */
+        _cleanup_free_ char *t = lines("lxc.uts.nmaeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "x", 15000);
+
+        TAP_EQ_INT(berth_config_new(&c), 0, "new config");
+        double start = now_sec();
+        TAP_EQ_INT(berth_config_load_string(c, t, "config", &diag), -EINVAL, "15000 unknown keys");
+        TAP_OK(now_sec() - start < 1.0, "refused quickly (%.3f s)", now_sec() - start);
+        TAP_EQ_STR(diag.errors ? diag.errors[BERTH_CONFIG_DIAG_MAX] : NULL, "... and 14980 more errors",
+                   "20 errors and a summary");
+}
+
 int main(void) {
+        test_host_keys_limit();
+        test_unknown_keys_fast();
         test_escape();
         test_list_limit();
         test_big_text_is_fast();

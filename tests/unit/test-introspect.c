@@ -21,6 +21,7 @@
 #include "../../service/manager-dbus.h"
 #include "../../service/manager.h"
 #include "berth.h"
+#include "config/config.h"
 #include "tap.h"
 #include "log/log.h"
 #include "util/fileio.h"
@@ -189,6 +190,139 @@ static void check_set_log_property(const char *property, const char *value, cons
                 check_error(r, &e, error_name, NULL, what);
 }
 
+/* What QA threw at berthd: huge and hostile strings come back short and escaped, before polkit. */
+static void check_hostile_input(sd_bus *bus) {
+        _cleanup_free_ char *big = NULL, *long_name = NULL, *expected = NULL, *long_opt = NULL;
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                size_t n = BUS_CONFIG_TEXT_MAX + 1;
+                big = malloc(n + 1);
+                if (!big)
+                        abort();
+                memset(big, '#', n);
+                big[n] = 0;
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}",
+                             "huge", big, 0);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "config is too large (1048577 bytes, at most 1 MiB)",
+                            "CreateContainer with a config over 1 MiB");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "GetContainer", &e, NULL, "s", "a\x1b[2Jb\n");
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Invalid container name 'a\\x1b[2Jb\\n'.",
+                            "GetContainer with control characters: escaped");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                long_name = malloc(5001);
+                if (!long_name)
+                        abort();
+                memset(long_name, 'n', 5000);
+                long_name[5000] = 0;
+                long_name[2] = ' ';
+                expected = xasprintf("Invalid container name '%.80s…'.", long_name);
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "DestroyContainer", &e, NULL, "sa{sv}",
+                             long_name, 0);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, expected, "a 5000-character name is cut at 80");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "ListContainers", &e, NULL, "a{sv}", 1,
+                             "evil\x07", "b", 1);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Unknown option 'evil\\x07'.",
+                            "an unknown option name is escaped");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                long_opt = malloc(BUS_OPTION_STRING_MAX + 2);
+                if (!long_opt)
+                        abort();
+                memset(long_opt, 'b', BUS_OPTION_STRING_MAX + 1);
+                long_opt[BUS_OPTION_STRING_MAX + 1] = 0;
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "c4",
+                             "", 1, "template", "s", long_opt);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "Option 'template' is too long (4097 bytes, at most 4096).",
+                            "an option string over 4096 bytes");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = call(bus, "/org/berth1/container/c1", "org.berth1.Container", "Mount", &e, NULL,
+                             "ssstsa{sv}", "rel\x1bsrc", "/mnt", "", (uint64_t) MS_BIND, "", 0);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS,
+                            "The source of a bind mount must be an absolute path, got 'rel\\x1bsrc'.",
+                            "Mount echoes a path escaped");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = call(bus, "/org/berth1/container/c1", "org.berth1.Container", "Mount", &e, NULL,
+                             "ssstsa{sv}", "", "/mnt", "tmpfs", UINT64_C(0), long_opt, 0);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS,
+                            "The mount data is too long (4097 bytes, at most 4096).", "Mount data over 4096 bytes");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_free_ char *t = malloc(64 * 300);
+                size_t len = 0;
+                if (!t)
+                        abort();
+                t[0] = 0;
+                for (unsigned i = 0; i <= BERTH_CONFIG_HOST_KEYS_MAX; i++)
+                        len += (size_t) snprintf(t + len, 64 * 300 - len, "lxc.net.%u.link = br0\n", i);
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "hk",
+                             t, 0);
+                check_error(r, &e, SD_BUS_ERROR_INVALID_ARGS, "config has too many distinct host keys (at most 256)",
+                            "CreateContainer with 257 distinct host keys, refused before polkit");
+        }
+        {
+                /* The caller is root (peer-to-peer), so polkit lets it through to the parser: the message names
+                 * "config", the text the caller sent, not berthd's copy of it. */
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "web2",
+                             "# web\nlxc.console.buffer.size = 64K\nlxc.uts.nmae = web2\n", 0);
+                check_error(r, &e, BERTH_ERROR_INVALID_CONFIG,
+                            "config:3: lxc.uts.nmae: unknown key, did you mean 'lxc.uts.name'?",
+                            "CreateContainer's config error says config:LINE");
+        }
+        {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                uint64_t size = 0;
+                int r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, &reply, "ssa{sv}",
+                             "web3", "lxc.console.buffer.size = 256K\n", 0);
+                TAP_EQ_INT(r, 1, "CreateContainer web3 (%s)", e.message ?: "ok");
+                TAP_EQ_INT(sd_bus_get_property_trivial(bus, NULL, "/org/berth1/container/web3", "org.berth1.Container",
+                                                       "ConsoleBufferSize", &e, 't', &size),
+                           0, "Get ConsoleBufferSize of web3");
+                TAP_EQ_INT(size, 262144, "a container created over D-Bus reports its configured buffer, stopped");
+                sd_bus_error_free(&e);
+                r = call(bus, "/org/berth1", "org.berth1.Manager", "DestroyContainer", &e, NULL, "sa{sv}", "web3", 0);
+                TAP_EQ_INT(r, 1, "DestroyContainer web3 (%s)", e.message ?: "ok");
+        }
+        {
+                /* The denial message for host keys (polkit's verdict itself needs a broker: see
+                 * tests/integration). */
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                char *keys[] = { (char *) "lxc.include", (char *) "lxc.mount.entry", NULL };
+                sd_bus_error_set(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, "Interactive authentication required.");
+                TAP_EQ_INT(bus_host_keys_denied(&e, "org.berth1.configure-host",
+                                                "lxc.include = /etc/shadow\n lxc.mount.entry = /a b none bind\n", keys),
+                           -EACCES, "bus_host_keys_denied");
+                TAP_EQ_STR(e.name, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, "keeps the error name");
+                TAP_EQ_STR(e.message, "Interactive authentication required: org.berth1.configure-host is needed for "
+                           "lxc.include (config:1), lxc.mount.entry (config:2)", "says which keys need which action");
+                sd_bus_error_free(&e);
+                sd_bus_error_set(&e, SD_BUS_ERROR_ACCESS_DENIED, "Access denied: org.berth1.configure-host");
+                char *one[] = { (char *) "lxc.hook.pre-start", NULL };
+                (void) bus_host_keys_denied(&e, "org.berth1.configure-host", "lxc.hook.pre-start=/bin/true\n", one);
+                TAP_EQ_STR(e.message, "Access denied: org.berth1.configure-host is needed for lxc.hook.pre-start "
+                           "(config:1)", "AccessDenied likewise");
+                sd_bus_error_free(&e);
+                sd_bus_error_set(&e, SD_BUS_ERROR_NO_REPLY, "timeout");
+                (void) bus_host_keys_denied(&e, "org.berth1.configure-host", "", one);
+                TAP_EQ_STR(e.message, "timeout", "other errors are left alone");
+        }
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         char tmp[] = "/tmp/test-introspect.XXXXXX";
@@ -292,6 +426,7 @@ int main(int argc, char *argv[]) {
                 r = call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &e, NULL, "ssa{sv}", "c1", "", 0);
                 check_error(r, &e, BERTH_ERROR_CONTAINER_EXISTS, "Container 'c1' already exists.", "CreateContainer c1");
         }
+        check_hostile_input(bus);
         {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 r = call(bus, "/org/berth1/container/c1", "org.berth1.Container", "ReadConsoleLog", &e, NULL, "ta{sv}",
@@ -434,6 +569,17 @@ int main(int argc, char *argv[]) {
                                                        "org.berth1.Container", "ConsoleBufferSize", &e, 't', &size),
                            0, "Get ConsoleBufferSize");
                 TAP_EQ_INT(size, 65536, "ConsoleBufferSize of a stopped container comes from its config");
+
+                /* Redefined by another tool (the C API) while berthd runs: the property follows. */
+                TAP_EQ_INT(berth_new(root, &b), 0, "berth_new again");
+                TAP_EQ_INT(berth_container_undefine(b, "web-1"), 0, "undefine web-1 behind berthd's back");
+                TAP_EQ_INT(berth_container_define(b, "web-1", "lxc.console.buffer.size = 1M\n", 0, NULL), 0,
+                           "define it again with 1M");
+                berth_unref(b);
+                TAP_EQ_INT(sd_bus_get_property_trivial(bus, NULL, "/org/berth1/container/web_2d1",
+                                                       "org.berth1.Container", "ConsoleBufferSize", &e, 't', &size),
+                           0, "Get ConsoleBufferSize again");
+                TAP_EQ_INT(size, 1048576, "ConsoleBufferSize follows the new definition");
         }
         {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
