@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,24 +17,14 @@
 #include <unistd.h>
 
 #include "berthctl-seccomp.h"
+#include "ctl-util.h"
 #include "polkit-agent.h"
 #include "service/errors.h"
 #include "util/macro.h"
 
-#define BERTH_BUS_NAME "org.berth1"
-#define BERTH_MANAGER_PATH "/org/berth1"
-#define BERTH_MANAGER_IFACE "org.berth1.Manager"
-#define BERTH_CONTAINER_IFACE "org.berth1.Container"
-
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1U << 0)
 #endif
-
-enum {
-        EXIT_USAGE = 2,
-        EXIT_NOPERMISSION = 4,
-        EXIT_NOSUCHCONTAINER = 5,
-};
 
 typedef enum RespondMode {
         RESPOND_NONE,
@@ -45,55 +34,15 @@ typedef enum RespondMode {
         RESPOND_ASK,
 } RespondMode;
 
-static bool arg_ask_password = true;
+static CtlBusArgs arg_bus = CTL_BUS_ARGS_DEFAULT;
 static bool arg_quiet = false;
-static const char *arg_host = NULL;
-static const char *arg_address = NULL;
 static RespondMode arg_respond = RESPOND_NONE;
 static int64_t arg_respond_value = 0;
 static unsigned arg_count = 0; /* 0 = until interrupted or the container stops */
 
-static const char *container_path;
+static char *container_path;
 static unsigned n_seen;
 static int exit_status = -1; /* set when the loop must end */
-
-static int fail(int error, const char *fmt, ...) _printf_(2, 3);
-static int fail(int error, const char *fmt, ...) {
-        va_list ap;
-
-        fputs("berthctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        if (error != 0)
-                fprintf(stderr, ": %s", strerror(abs(error)));
-        fputc('\n', stderr);
-        return EXIT_FAILURE;
-}
-
-static int usage(const char *fmt, ...) _printf_(1, 2);
-static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fputs("berthctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return EXIT_USAGE;
-}
-
-static int fail_call(const sd_bus_error *error, int r, const char *what) {
-        if (!sd_bus_error_is_set(error))
-                return fail(r, "Failed to %s", what);
-        fprintf(stderr, "berthctl: %s\n", error->message ?: error->name);
-        if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) ||
-            sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
-                return EXIT_NOPERMISSION;
-        if (sd_bus_error_has_name(error, BERTH_ERROR_NO_SUCH_CONTAINER))
-                return EXIT_NOSUCHCONTAINER;
-        return EXIT_FAILURE;
-}
 
 static int parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret) {
         char *end;
@@ -251,43 +200,13 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
-static int connect_bus(sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (arg_host)
-                r = sd_bus_open_system_remote(&bus, arg_host);
-        else if (arg_address) {
-                r = sd_bus_new(&bus);
-                if (r >= 0)
-                        r = sd_bus_set_address(bus, arg_address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(bus);
-        } else
-                r = sd_bus_open_system(&bus);
-        if (r < 0)
-                return fail(r, "Failed to connect to %s", arg_host ?: arg_address ?: "the system bus");
-        r = sd_bus_set_allow_interactive_authorization(bus, arg_ask_password);
-        if (r < 0)
-                return fail(r, "Failed to set the interactive authorization flag");
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
 static int watch(sd_bus *bus, const char *name) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "GetContainer",
-                               &error, &reply, "s", name);
-        if (r < 0)
-                return fail_call(&error, r, "look up the container");
-        r = sd_bus_message_read(reply, "o", &container_path);
-        if (r < 0)
-                return fail(r, "Failed to parse the GetContainer reply");
+        r = ctl_get_container_path(bus, name, &container_path);
+        if (r != 0)
+                return r;
 
         /* Matches first, so nothing sent right after the subscription is missed. */
         r = sd_bus_match_signal(bus, NULL, BERTH_BUS_NAME, container_path, BERTH_CONTAINER_IFACE,
@@ -296,100 +215,65 @@ static int watch(sd_bus *bus, const char *name) {
                 r = sd_bus_match_signal(bus, NULL, BERTH_BUS_NAME, container_path, "org.freedesktop.DBus.Properties",
                                         "PropertiesChanged", on_properties_changed, NULL);
         if (r < 0)
-                return fail(r, "Failed to add a match");
+                return ctl_fail(r, "Failed to add a match");
 
-        if (arg_ask_password && !arg_host && !arg_address)
-                (void) polkit_agent_open();
+        ctl_agent_open(&arg_bus);
         r = sd_bus_call_method(bus, BERTH_BUS_NAME, container_path, BERTH_CONTAINER_IFACE, "SubscribeSeccomp",
                                &error, NULL, "a{sv}", 0);
         polkit_agent_close();
         if (r < 0)
-                return fail_call(&error, r, "subscribe to the seccomp notifications");
+                return ctl_fail_call(&error, r, "subscribe to the seccomp notifications");
         if (!arg_quiet)
                 fprintf(stderr, "Watching the seccomp notifications of %s.\n", name);
 
         while (exit_status < 0) {
                 r = sd_bus_process(bus, NULL);
                 if (r < 0)
-                        return fail(r, "Failed to process the bus");
+                        return ctl_fail(r, "Failed to process the bus");
                 if (r > 0)
                         continue;
                 r = sd_bus_wait(bus, UINT64_MAX);
                 if (r < 0 && r != -EINTR)
-                        return fail(r, "Failed to wait on the bus");
+                        return ctl_fail(r, "Failed to wait on the bus");
         }
         return exit_status;
 }
 
-static const char *peek_verb(int argc, char *argv[]) {
-        static const char *const with_value[] = { "--host", "--address", "--respond", "--count", NULL };
-
-        for (int i = 1; i < argc; i++) {
-                const char *a = argv[i];
-
-                if (streq(a, "--"))
-                        return i + 1 < argc ? argv[i + 1] : NULL;
-                if (a[0] != '-' || a[1] == 0)
-                        return a;
-                if (a[1] == '-') {
-                        for (size_t j = 0; with_value[j]; j++)
-                                if (streq(a, with_value[j]))
-                                        i++;
-                        continue;
-                }
-                const char *h = strchr(a + 1, 'H');
-                if (h && h[1] == 0)
-                        i++;
-        }
-        return NULL;
-}
-
 static int parse_argv(int argc, char *argv[]) {
         enum {
-                ARG_NO_ASK_PASSWORD = 0x100,
-                ARG_ADDRESS,
-                ARG_RESPOND,
+                ARG_RESPOND = CTL_ARG_LOCAL,
                 ARG_COUNT,
         };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
-                { "host", required_argument, NULL, 'H' },
-                { "address", required_argument, NULL, ARG_ADDRESS },
+                CTL_COMMON_OPTIONS,
                 { "respond", required_argument, NULL, ARG_RESPOND },
                 { "count", required_argument, NULL, ARG_COUNT },
-                {},
+                {}
         };
         int64_t v;
         int c;
 
-        while ((c = getopt_long(argc, argv, "hqH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, CTL_SHORT_OPTIONS, options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         printf("berthctl [OPTIONS...] COMMAND ...\n\nSeccomp notifications:\n" BERTHCTL_SECCOMP_HELP
                                "\nSee 'berthctl --help' for the global options.\n");
                         return 1;
                 case 'q':
-                        arg_quiet = true;
-                        break;
-                case ARG_NO_ASK_PASSWORD:
-                        arg_ask_password = false;
-                        break;
                 case 'H':
-                        arg_host = optarg;
-                        break;
-                case ARG_ADDRESS:
-                        arg_address = optarg;
+                case CTL_ARG_NO_ASK_PASSWORD:
+                case CTL_ARG_ADDRESS:
+                        ctl_parse_common_option(c, optarg, &arg_bus, &arg_quiet);
                         break;
                 case ARG_RESPOND:
                         if (parse_respond(optarg) < 0)
-                                return -usage("--respond takes errno:N (1..4095), val:N, continue or ask, got '%s'.",
-                                              optarg);
+                                return -ctl_usage("--respond takes errno:N (1..4095), val:N, continue or ask, "
+                                                  "got '%s'.",
+                                                  optarg);
                         break;
                 case ARG_COUNT:
                         if (parse_int64(optarg, 1, UINT_MAX, &v) < 0)
-                                return -usage("--count takes a positive number, got '%s'.", optarg);
+                                return -ctl_usage("--count takes a positive number, got '%s'.", optarg);
                         arg_count = (unsigned) v;
                         break;
                 case '?':
@@ -400,12 +284,14 @@ static int parse_argv(int argc, char *argv[]) {
         return 0;
 }
 
+static const char *const with_value[] = { "--host", "--address", "--respond", "--count", NULL };
+
 int berthctl_seccomp_main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const char *verb;
         int r;
 
-        verb = peek_verb(argc, argv);
+        verb = ctl_peek_verb(argc, argv, with_value);
         if (!verb || !streq(verb, "seccomp"))
                 return -1;
 
@@ -415,15 +301,15 @@ int berthctl_seccomp_main(int argc, char *argv[]) {
 
         /* getopt_long() moved the non-options to the end: seccomp watch NAME. */
         if (argc - optind != 3 || !streq(argv[optind + 1], "watch"))
-                return usage("usage: berthctl seccomp watch NAME [--respond errno:N|val:N|continue|ask] "
-                             "[--count N]");
+                return ctl_usage("usage: berthctl seccomp watch NAME [--respond errno:N|val:N|continue|ask] "
+                                 "[--count N]");
         if (arg_respond == RESPOND_ASK && !isatty(STDIN_FILENO))
-                return usage("--respond ask needs a terminal on standard input.");
+                return ctl_usage("--respond ask needs a terminal on standard input.");
 
         r = berth_errors_register();
         if (r < 0)
-                return fail(r, "Failed to register the berth D-Bus errors");
-        r = connect_bus(&bus);
+                return ctl_fail(r, "Failed to register the berth D-Bus errors");
+        r = ctl_connect_bus(&arg_bus, &bus);
         if (r != 0)
                 return r;
         return watch(bus, argv[optind + 2]);

@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "berthctl-lifecycle.h"
 #include "berthctl-seccomp.h"
 #include "console-forward.h"
+#include "ctl-util.h"
 #include "polkit-agent.h"
 #include "service/errors.h"
 #include "util/fd-util.h"
@@ -26,23 +26,10 @@
 #include "util/macro.h"
 #include "util/strv.h"
 
-#define BERTH_BUS_NAME "org.berth1"
-#define BERTH_MANAGER_PATH "/org/berth1"
-#define BERTH_MANAGER_IFACE "org.berth1.Manager"
-#define BERTH_CONTAINER_IFACE "org.berth1.Container"
-
 /* busctl's and systemctl's default; Start replies only once the container is RUNNING, and Stop once it is
  * STOPPED and cleaned up, so those two get more time. */
 #define CALL_TIMEOUT_USEC (25ULL * 1000000ULL)
 #define LONG_CALL_TIMEOUT_USEC (120ULL * 1000000ULL)
-
-/* Exit codes, documented in --help. 4 and 5 are systemctl's EXIT_NOPERMISSION and
- * EXIT_PROGRAM_NOT_INSTALLED ("unit not found"), so scripts can treat both tools alike. */
-enum {
-        EXIT_USAGE = 2,
-        EXIT_NOPERMISSION = 4,
-        EXIT_NOSUCHCONTAINER = 5,
-};
 
 /* Verb-specific options, so a misplaced one is an error instead of being silently ignored. */
 enum {
@@ -52,11 +39,9 @@ enum {
         OPT_CONSOLE = 1 << 3,
 };
 
-static bool arg_ask_password = true;
+static CtlBusArgs arg_bus = CTL_BUS_ARGS_DEFAULT;
 static bool arg_quiet = false;
 static bool arg_json = false;
-static const char *arg_host = NULL;
-static const char *arg_address = NULL;
 static const char *arg_config = NULL;
 static const char *arg_template = NULL;
 static bool arg_clear = false;
@@ -64,76 +49,6 @@ static bool arg_consume = false;
 static uint64_t arg_max = 0;
 static int arg_escape = CONSOLE_FORWARD_ESCAPE_DEFAULT;
 static unsigned arg_verb_opts = 0;
-
-static int fail(int error, const char *fmt, ...) _printf_(2, 3);
-static int fail(int error, const char *fmt, ...) {
-        va_list ap;
-
-        fputs("berthctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        if (error != 0)
-                fprintf(stderr, ": %s", strerror(abs(error)));
-        fputc('\n', stderr);
-        return EXIT_FAILURE;
-}
-
-/* Print a failed call and pick the exit code. A D-Bus error is shown as berthd (or the bus) worded it. */
-static int fail_call(const sd_bus_error *error, int r, const char *what) {
-        if (!sd_bus_error_is_set(error))
-                return fail(r, "Failed to %s", what);
-
-        /* "System.Error.*" is a bare errno (a connection failure here, or an unmapped errno from berthd):
-         * its message is only strerror(), so say what failed. */
-        if (startswith(error->name, "System.Error."))
-                fprintf(stderr, "berthctl: Failed to %s: %s\n", what, error->message ?: error->name);
-        else
-                fprintf(stderr, "berthctl: %s\n", error->message ?: error->name);
-
-        if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED) ||
-            sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
-                return EXIT_NOPERMISSION;
-        if (sd_bus_error_has_name(error, BERTH_ERROR_NO_SUCH_CONTAINER))
-                return EXIT_NOSUCHCONTAINER;
-        return EXIT_FAILURE;
-}
-
-static int connect_bus(sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        if (arg_host)
-                r = sd_bus_open_system_remote(&bus, arg_host);
-        else if (arg_address) {
-                r = sd_bus_new(&bus);
-                if (r >= 0)
-                        r = sd_bus_set_address(bus, arg_address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(bus);
-        } else
-                r = sd_bus_open_system(&bus); /* honours $DBUS_SYSTEM_BUS_ADDRESS */
-        if (r < 0)
-                return fail(r, "Failed to connect to %s", arg_host ?: arg_address ?: "the system bus");
-
-        /* Like systemctl: allow polkit to ask unless told not to. A tty agent is only spawned for the
-         * local bus (see polkit_agent_open()), but a graphical agent may answer even without a tty. */
-        r = sd_bus_set_allow_interactive_authorization(bus, arg_ask_password);
-        if (r < 0)
-                return fail(r, "Failed to set the interactive authorization flag");
-
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
-/* An agent on the local machine can only answer for the local system bus. */
-static void agent_open_if_enabled(void) {
-        if (!arg_ask_password || arg_host || arg_address)
-                return;
-        (void) polkit_agent_open();
-}
 
 static int new_call(sd_bus *bus, const char *path, const char *iface, const char *member, sd_bus_message **ret) {
         return sd_bus_message_new_method_call(bus, ret, BERTH_BUS_NAME, path, iface, member);
@@ -143,54 +58,19 @@ static int append_empty_options(sd_bus_message *m) {
         return sd_bus_message_append(m, "a{sv}", 0);
 }
 
-/* Resolve a container name to its object path through GetContainer, so an unknown name gets berthd's
- * NoSuchContainer error rather than a generic UnknownObject. Returns 0 or, having printed why, an exit
- * code. */
-static int get_container_path(sd_bus *bus, const char *name, char **ret_path) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *path;
-        int r;
-
-        r = sd_bus_call_method(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "GetContainer", &error,
-                               &reply, "s", name);
-        if (r < 0)
-                return fail_call(&error, r, "look up the container");
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return fail(r, "Failed to parse the GetContainer reply");
-
-        char *p = strdup(path);
-        if (!p)
-                return fail(ENOMEM, "Failed to look up the container");
-        *ret_path = p;
-        return 0;
-}
-
 /* Call a no-argument-but-options method on a container object. */
 static int call_container_method(sd_bus *bus, const char *name, const char *member, const char *what,
                                  uint64_t timeout) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_free_ char *path = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = get_container_path(bus, name, &path);
+        r = ctl_new_container_call(bus, &arg_bus, name, member, &m);
         if (r != 0)
                 return r;
-
-        agent_open_if_enabled();
-
-        r = new_call(bus, path, BERTH_CONTAINER_IFACE, member, &m);
-        if (r >= 0)
-                r = append_empty_options(m);
+        r = append_empty_options(m);
         if (r < 0)
-                return fail(r, "Failed to build the %s call", member);
-
-        r = sd_bus_call(bus, m, timeout, &error, &reply);
-        if (r < 0)
-                return fail_call(&error, r, what);
-        return EXIT_SUCCESS;
+                return ctl_fail(r, "Failed to build the %s call", member);
+        return ctl_call(bus, m, timeout, what, NULL);
 }
 
 /* ---- value printing (status) ---- */
@@ -382,7 +262,7 @@ static void format_owner(const ContainerRow *row, char *buf, size_t size) {
                 return;
         }
         /* User names only mean something for the local machine's accounts. */
-        struct passwd *pw = arg_host ? NULL : getpwuid(row->owner);
+        struct passwd *pw = arg_bus.host ? NULL : getpwuid(row->owner);
         if (pw)
                 snprintf(buf, size, "%s", pw->pw_name);
         else
@@ -391,7 +271,6 @@ static void format_owner(const ContainerRow *row, char *buf, size_t size) {
 
 static int verb_list(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         ContainerRow *rows = NULL;
         size_t n = 0;
         int r, ret = EXIT_SUCCESS;
@@ -400,10 +279,10 @@ static int verb_list(sd_bus *bus, char **args) {
         if (r >= 0)
                 r = append_empty_options(m);
         if (r < 0)
-                return fail(r, "Failed to build the ListContainers call");
-        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
-        if (r < 0)
-                return fail_call(&error, r, "list containers");
+                return ctl_fail(r, "Failed to build the ListContainers call");
+        r = ctl_call(bus, m, CALL_TIMEOUT_USEC, "list containers", &reply);
+        if (r != 0)
+                return r;
 
         r = sd_bus_message_enter_container(reply, 'a', "(sso)");
         if (r < 0)
@@ -417,14 +296,14 @@ static int verb_list(sd_bus *bus, char **args) {
                         break;
                 ContainerRow *nr = reallocarray(rows, n + 1, sizeof *rows);
                 if (!nr) {
-                        ret = fail(ENOMEM, "Failed to list containers");
+                        ret = ctl_fail(ENOMEM, "Failed to list containers");
                         goto finish;
                 }
                 rows = nr;
                 rows[n] = (ContainerRow) { .name = strdup(name), .state = strdup(state), .path = strdup(path) };
                 n++;
                 if (!rows[n - 1].name || !rows[n - 1].state || !rows[n - 1].path) {
-                        ret = fail(ENOMEM, "Failed to list containers");
+                        ret = ctl_fail(ENOMEM, "Failed to list containers");
                         goto finish;
                 }
         }
@@ -477,7 +356,7 @@ static int verb_list(sd_bus *bus, char **args) {
         goto finish;
 
 parse_error:
-        ret = fail(r, "Failed to parse the ListContainers reply");
+        ret = ctl_fail(r, "Failed to parse the ListContainers reply");
 finish:
         rows_free(rows, n);
         return ret;
@@ -489,14 +368,14 @@ static int verb_status(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = get_container_path(bus, args[0], &path);
+        r = ctl_get_container_path(bus, args[0], &path);
         if (r != 0)
                 return r;
 
         r = sd_bus_call_method(bus, BERTH_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", &error,
                                &reply, "s", BERTH_CONTAINER_IFACE);
         if (r < 0)
-                return fail_call(&error, r, "get the container's properties");
+                return ctl_fail_call(&error, r, "get the container's properties");
 
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
@@ -512,14 +391,13 @@ static int verb_status(sd_bus *bus, char **args) {
                 r = sd_bus_message_exit_container(reply);
         }
         if (r < 0)
-                return fail(r, "Failed to parse the container's properties");
+                return ctl_fail(r, "Failed to parse the container's properties");
         return EXIT_SUCCESS;
 }
 
 static int verb_create(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_free_ char *text = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         if (arg_config) {
@@ -527,9 +405,10 @@ static int verb_create(sd_bus *bus, char **args) {
                 size_t size;
                 r = read_full_file(p, &text, &size);
                 if (r < 0)
-                        return fail(r, "Failed to read %s", arg_config);
+                        return ctl_fail(r, "Failed to read %s", arg_config);
                 if (strlen(text) != size)
-                        return fail(0, "%s contains a NUL byte, it is not a configuration file", arg_config);
+                        return ctl_fail(0, "%s contains a NUL byte, it is not a configuration file",
+                                        arg_config);
         } else {
                 /* The template provides the rootfs; the busybox one's init announces itself on the
                  * console, so keep a console ring buffer for `berthctl console-log` to show it. */
@@ -537,10 +416,10 @@ static int verb_create(sd_bus *bus, char **args) {
                              "# Created by berthctl create --template %s\n"
                              "lxc.console.buffer.size = auto\n",
                              arg_template) < 0)
-                        return fail(ENOMEM, "Failed to create the container");
+                        return ctl_fail(ENOMEM, "Failed to create the container");
         }
 
-        agent_open_if_enabled();
+        ctl_agent_open(&arg_bus);
 
         r = new_call(bus, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "CreateContainer", &m);
         if (r >= 0)
@@ -552,21 +431,20 @@ static int verb_create(sd_bus *bus, char **args) {
                         r = append_empty_options(m);
         }
         if (r < 0)
-                return fail(r, "Failed to build the CreateContainer call");
+                return ctl_fail(r, "Failed to build the CreateContainer call");
 
         /* Building a rootfs from a template takes a moment, give it the long timeout. */
-        r = sd_bus_call(bus, m, LONG_CALL_TIMEOUT_USEC, &error, &reply);
-        if (r < 0)
-                return fail_call(&error, r, "create the container");
+        r = ctl_call(bus, m, LONG_CALL_TIMEOUT_USEC, "create the container", &reply);
+        if (r != 0)
+                return r;
         return EXIT_SUCCESS;
 }
 
 static int verb_destroy(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        agent_open_if_enabled();
+        ctl_agent_open(&arg_bus);
 
         r = new_call(bus, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "DestroyContainer", &m);
         if (r >= 0)
@@ -574,11 +452,11 @@ static int verb_destroy(sd_bus *bus, char **args) {
         if (r >= 0)
                 r = append_empty_options(m);
         if (r < 0)
-                return fail(r, "Failed to build the DestroyContainer call");
+                return ctl_fail(r, "Failed to build the DestroyContainer call");
 
-        r = sd_bus_call(bus, m, LONG_CALL_TIMEOUT_USEC, &error, &reply);
-        if (r < 0)
-                return fail_call(&error, r, "destroy the container");
+        r = ctl_call(bus, m, LONG_CALL_TIMEOUT_USEC, "destroy the container", &reply);
+        if (r != 0)
+                return r;
         return EXIT_SUCCESS;
 }
 
@@ -592,38 +470,31 @@ static int verb_stop(sd_bus *bus, char **args) {
 
 static int verb_console_log(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_free_ char *path = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const void *data;
         size_t size;
         int r;
 
-        r = get_container_path(bus, args[0], &path);
+        r = ctl_new_container_call(bus, &arg_bus, args[0], "ReadConsoleLog", &m);
         if (r != 0)
                 return r;
-
-        agent_open_if_enabled();
-
-        r = new_call(bus, path, BERTH_CONTAINER_IFACE, "ReadConsoleLog", &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "t", arg_max);
+        r = sd_bus_message_append(m, "t", arg_max);
         if (r >= 0)
                 r = sd_bus_message_append(m, "a{sv}", 2, "clear", "b", (int) arg_clear, "consume", "b",
                                           (int) arg_consume);
         if (r < 0)
-                return fail(r, "Failed to build the ReadConsoleLog call");
+                return ctl_fail(r, "Failed to build the ReadConsoleLog call");
 
-        r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
-        if (r < 0)
-                return fail_call(&error, r, "read the console log");
+        r = ctl_call(bus, m, CALL_TIMEOUT_USEC, "read the console log", &reply);
+        if (r != 0)
+                return r;
         r = sd_bus_message_read_array(reply, 'y', &data, &size);
         if (r < 0)
-                return fail(r, "Failed to parse the ReadConsoleLog reply");
+                return ctl_fail(r, "Failed to parse the ReadConsoleLog reply");
 
         /* Raw bytes: a console log is whatever the container wrote, escape sequences included. */
         r = loop_write(STDOUT_FILENO, data, size);
         if (r < 0)
-                return fail(r, "Failed to write the console log");
+                return ctl_fail(r, "Failed to write the console log");
         return EXIT_SUCCESS;
 }
 
@@ -637,7 +508,6 @@ static void format_escape(int escape, char *buf, size_t size) {
 
 static int verb_console(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_free_ char *path = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_close_ int fd = -EBADF;
         ConsoleForwardEnd end;
@@ -649,37 +519,33 @@ static int verb_console(sd_bus *bus, char **args) {
          * --host, whose SSH stream cannot carry descriptors). */
         r = sd_bus_can_send(bus, SD_BUS_TYPE_UNIX_FD);
         if (r <= 0)
-                return fail(0, "Attaching to a console needs file descriptor passing, which this connection%s%s "
-                            "does not support; 'berthctl console-log %s' works remotely",
-                            arg_host ? " to " : "", arg_host ?: "", args[0]);
+                return ctl_fail(0, "Attaching to a console needs file descriptor passing, which this "
+                                "connection%s%s "
+                                "does not support; 'berthctl console-log %s' works remotely",
+                                arg_bus.host ? " to " : "", arg_bus.host ?: "", args[0]);
 
-        r = get_container_path(bus, args[0], &path);
+        r = ctl_new_container_call(bus, &arg_bus, args[0], "OpenConsole", &m);
         if (r != 0)
                 return r;
-
-        agent_open_if_enabled();
-
-        r = new_call(bus, path, BERTH_CONTAINER_IFACE, "OpenConsole", &m);
-        if (r >= 0)
-                r = append_empty_options(m);
+        r = append_empty_options(m);
         if (r < 0)
-                return fail(r, "Failed to build the OpenConsole call");
+                return ctl_fail(r, "Failed to build the OpenConsole call");
 
         r = sd_bus_call(bus, m, CALL_TIMEOUT_USEC, &error, &reply);
         if (r < 0) {
                 if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_METHOD, SD_BUS_ERROR_UNKNOWN_INTERFACE))
-                        return fail(0, "This berthd does not support attaching to a console (no "
-                                    "org.berth1.Container.OpenConsole method); 'berthctl console-log %s' "
-                                    "shows the console output", args[0]);
-                return fail_call(&error, r, "open the console");
+                        return ctl_fail(0, "This berthd does not support attaching to a console (no "
+                                        "org.berth1.Container.OpenConsole method); 'berthctl console-log %s' "
+                                        "shows the console output", args[0]);
+                return ctl_fail_call(&error, r, "open the console");
         }
         r = sd_bus_message_read(reply, "h", &received);
         if (r < 0)
-                return fail(r, "Failed to parse the OpenConsole reply");
+                return ctl_fail(r, "Failed to parse the OpenConsole reply");
         /* The message owns the received descriptor. */
         fd = fcntl(received, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
-                return fail(errno, "Failed to duplicate the console descriptor");
+                return ctl_fail(errno, "Failed to duplicate the console descriptor");
         reply = sd_bus_message_unref(reply);
 
         /* A polkit tty agent shares our terminal: it must be gone before the terminal goes raw. */
@@ -708,7 +574,7 @@ static int verb_console(sd_bus *bus, char **args) {
         if (r == -EPIPE)
                 return EXIT_FAILURE; /* the reader of our output went away: nobody to tell */
         if (r < 0)
-                return fail(r, "Console forwarding failed");
+                return ctl_fail(r, "Console forwarding failed");
 
         switch (end) {
         case CONSOLE_FORWARD_DETACHED:
@@ -737,7 +603,7 @@ static int verb_extensions(sd_bus *bus, char **args) {
         r = sd_bus_get_property_strv(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "ApiExtensions",
                                      &error, &l);
         if (r < 0)
-                return fail_call(&error, r, "get the API extensions");
+                return ctl_fail_call(&error, r, "get the API extensions");
         STRV_FOREACH(s, l)
                 puts(*s);
         return EXIT_SUCCESS;
@@ -751,10 +617,10 @@ static int verb_is_supported(sd_bus *bus, char **args) {
         r = sd_bus_call_method(bus, BERTH_BUS_NAME, BERTH_MANAGER_PATH, BERTH_MANAGER_IFACE, "ConfigItemIsSupported",
                                &error, &reply, "s", args[0]);
         if (r < 0)
-                return fail_call(&error, r, "query the configuration key");
+                return ctl_fail_call(&error, r, "query the configuration key");
         r = sd_bus_message_read(reply, "b", &b);
         if (r < 0)
-                return fail(r, "Failed to parse the ConfigItemIsSupported reply");
+                return ctl_fail(r, "Failed to parse the ConfigItemIsSupported reply");
         if (!arg_quiet)
                 puts(b ? "yes" : "no");
         return b ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -847,9 +713,7 @@ static int parse_size(const char *s, uint64_t *ret) {
 /* Returns < 0 to exit with -r, 0 to go on, > 0 to exit successfully (--help, --version). */
 static int parse_argv(int argc, char *argv[]) {
         enum {
-                ARG_VERSION = 0x100,
-                ARG_NO_ASK_PASSWORD,
-                ARG_ADDRESS,
+                ARG_VERSION = CTL_ARG_LOCAL,
                 ARG_JSON,
                 ARG_CONFIG,
                 ARG_TEMPLATE,
@@ -859,12 +723,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_ESCAPE,
         };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
+                CTL_COMMON_OPTIONS,
                 { "version", no_argument, NULL, ARG_VERSION },
-                { "quiet", no_argument, NULL, 'q' },
-                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
-                { "host", required_argument, NULL, 'H' },
-                { "address", required_argument, NULL, ARG_ADDRESS },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "template", required_argument, NULL, ARG_TEMPLATE },
@@ -876,7 +736,7 @@ static int parse_argv(int argc, char *argv[]) {
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "hqH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, CTL_SHORT_OPTIONS, options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -885,16 +745,10 @@ static int parse_argv(int argc, char *argv[]) {
                         puts("berth " BERTH_VERSION);
                         return 1;
                 case 'q':
-                        arg_quiet = true;
-                        break;
-                case ARG_NO_ASK_PASSWORD:
-                        arg_ask_password = false;
-                        break;
                 case 'H':
-                        arg_host = optarg;
-                        break;
-                case ARG_ADDRESS:
-                        arg_address = optarg;
+                case CTL_ARG_NO_ASK_PASSWORD:
+                case CTL_ARG_ADDRESS:
+                        ctl_parse_common_option(c, optarg, &arg_bus, &arg_quiet);
                         break;
                 case ARG_JSON:
                         arg_json = true;
@@ -917,18 +771,15 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_verb_opts |= OPT_CONSOLE_LOG;
                         break;
                 case ARG_MAX:
-                        if (parse_size(optarg, &arg_max) < 0) {
-                                fprintf(stderr, "berthctl: --max needs a number of bytes, got '%s'.\n", optarg);
-                                return -EXIT_USAGE;
-                        }
+                        if (parse_size(optarg, &arg_max) < 0)
+                                return -ctl_usage("--max needs a number of bytes, got '%s'.", optarg);
                         arg_verb_opts |= OPT_CONSOLE_LOG;
                         break;
                 case ARG_ESCAPE:
-                        if (console_forward_parse_escape(optarg, &arg_escape) < 0) {
-                                fprintf(stderr, "berthctl: --escape needs a letter (a for Ctrl-a), ^X or 'none', "
-                                        "got '%s'.\n", optarg);
-                                return -EXIT_USAGE;
-                        }
+                        if (console_forward_parse_escape(optarg, &arg_escape) < 0)
+                                return -ctl_usage("--escape needs a letter (a for Ctrl-a), ^X or 'none', "
+                                                  "got '%s'.",
+                                                  optarg);
                         arg_verb_opts |= OPT_CONSOLE;
                         break;
                 case '?':
@@ -937,10 +788,8 @@ static int parse_argv(int argc, char *argv[]) {
                         abort();
                 }
 
-        if (arg_host && arg_address) {
-                fprintf(stderr, "berthctl: --host and --address cannot be combined.\n");
-                return -EXIT_USAGE;
-        }
+        if (arg_bus.host && arg_bus.address)
+                return -ctl_usage("--host and --address cannot be combined.");
         return 0;
 }
 
@@ -962,38 +811,28 @@ int main(int argc, char *argv[]) {
         if (r != 0)
                 return r < 0 ? -r : EXIT_SUCCESS;
 
-        if (optind >= argc) {
-                fprintf(stderr, "berthctl: a command is needed, see 'berthctl --help'.\n");
-                return EXIT_USAGE;
-        }
+        if (optind >= argc)
+                return ctl_usage("a command is needed, see 'berthctl --help'.");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[optind], verbs[i].name))
                         verb = &verbs[i];
-        if (!verb) {
-                fprintf(stderr, "berthctl: unknown command '%s', see 'berthctl --help'.\n", argv[optind]);
-                return EXIT_USAGE;
-        }
+        if (!verb)
+                return ctl_usage("unknown command '%s', see 'berthctl --help'.", argv[optind]);
         unsigned n_args = (unsigned) (argc - optind - 1);
-        if (n_args != verb->n_args) {
-                fprintf(stderr, "berthctl: %s takes %u argument%s, got %u.\n", verb->name, verb->n_args,
-                        verb->n_args == 1 ? "" : "s", n_args);
-                return EXIT_USAGE;
-        }
-        if (arg_verb_opts & ~verb->opts) {
-                fprintf(stderr, "berthctl: option not valid for '%s', see 'berthctl --help'.\n", verb->name);
-                return EXIT_USAGE;
-        }
+        if (n_args != verb->n_args)
+                return ctl_usage("%s takes %u argument%s, got %u.", verb->name, verb->n_args,
+                                 verb->n_args == 1 ? "" : "s", n_args);
+        if (arg_verb_opts & ~verb->opts)
+                return ctl_usage("option not valid for '%s', see 'berthctl --help'.", verb->name);
 
-        if (verb->run == verb_create && !arg_config && !arg_template) {
-                fprintf(stderr, "berthctl: create needs --config FILE or --template NAME.\n");
-                return EXIT_USAGE;
-        }
+        if (verb->run == verb_create && !arg_config && !arg_template)
+                return ctl_usage("create needs --config FILE or --template NAME.");
 
         if (verb->needs_bus) {
                 r = berth_errors_register();
                 if (r < 0)
-                        return fail(r, "Failed to register the berth D-Bus errors");
-                r = connect_bus(&bus);
+                        return ctl_fail(r, "Failed to register the berth D-Bus errors");
+                r = ctl_connect_bus(&arg_bus, &bus);
                 if (r != 0)
                         return r;
         }

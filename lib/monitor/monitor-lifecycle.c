@@ -323,8 +323,10 @@ int monitor_method_reboot(sd_bus_message *message, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
 
-        if (!is_running(m) || m->stop_requested)
+        if (!is_running(m))
                 return sd_bus_error_set_errnof(error, ENOTCONN, "Container %s is not running", m->name);
+        if (m->stop_requested)
+                return sd_bus_error_set_errnof(error, ENOTCONN, "Container %s is stopping", m->name);
         if (is_frozen(m))
                 return sd_bus_error_set_errnof(error, EBUSY, "Container %s is frozen", m->name);
         if (m->shutdown_requested)
@@ -524,6 +526,9 @@ void monitor_lifecycle_rebooted(Monitor *m) {
         request_clear(m);
         m->freeze_target = false; /* a new payload cgroup */
         reply_all(m, WAITER_REBOOT, true, NULL);
+        /* Only possible when init rebooted by itself (reboot -f) while a Freeze/Unfreeze was waiting. */
+        reply_all(m, WAITER_FREEZE, ECANCELED, "container rebooted, not frozen");
+        reply_all(m, WAITER_UNFREEZE, 0, NULL);
 }
 
 void monitor_lifecycle_stopped(Monitor *m) {

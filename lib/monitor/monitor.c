@@ -88,6 +88,7 @@ Monitor *monitor_free(Monitor *m) {
         monitor_lifecycle_done(m);
         monitor_bus_done(m);
         monitor_console_attach_done(m);
+        monitor_ttys_done(m);
         m->pty_source = sd_event_source_disable_unref(m->pty_source);
         m->init_source = sd_event_source_disable_unref(m->init_source);
         m->kill_source = sd_event_source_disable_unref(m->kill_source);
@@ -280,6 +281,7 @@ static void remove_cgroups(Monitor *m) {
  * first, the lock file last (still held until exit). */
 static void cleanup_runtime(Monitor *m) {
         remove_cgroups(m);
+        monitor_ttys_done(m);
         if (m->listen_fd >= 0 || m->listen_source) {
                 m->listen_source = sd_event_source_disable_unref(m->listen_source);
                 m->listen_fd = safe_close(m->listen_fd);
@@ -459,6 +461,11 @@ static int reboot_in_place(Monitor *m, bool *ret_post_stop_ran) {
         r = load_config(m, &error);
         if (r < 0) {
                 log_error("Cannot reboot %s, invalid configuration: %s", m->name, strna(error));
+                return r;
+        }
+        r = monitor_ttys_setup(m, &error); /* the same ttys, unless lxc.tty.max changed */
+        if (r < 0) {
+                log_error("Cannot reboot %s: %s", m->name, strna(error));
                 return r;
         }
 
@@ -650,6 +657,9 @@ static int spawn_init(Monitor *m, char **ret_error) {
                 .console_slave_fd = m->pty_slave,
                 .console_slave_path = m->pty_slave_path,
                 .config_file = m->config_path,
+                .tty_slave_fds = m->tty_slaves,
+                .tty_slave_paths = (const char *const *) m->tty_slave_paths,
+                .n_ttys = m->n_ttys,
         };
         r = spawn_container(&params, &result, &error);
         if (r < 0) {
@@ -716,6 +726,11 @@ int monitor_start(Monitor *m, char **ret_error) {
         r = setup_console(m);
         if (r < 0) {
                 set_error_from_errno(&error, r, "failed to set up the console");
+                goto fail;
+        }
+        r = monitor_ttys_setup(m, &error);
+        if (r < 0) {
+                set_error_from_errno(&error, r, "failed to set up lxc.tty.max");
                 goto fail;
         }
         r = setup_cgroups(m);

@@ -57,6 +57,10 @@ typedef struct Monitor {
         ConsoleLogfile logfile;
         ConsoleAttach *attach;        /* OpenConsole peers; kept across a reboot in place (same pty) */
         sd_event_source *attach_tick; /* winsize poll while peers are attached */
+        /* lxc.tty.max: host pty pairs behind /dev/tty1..n_ttys (monitor-tty.c); kept across a reboot */
+        int *tty_masters, *tty_slaves;
+        char **tty_slave_paths;
+        size_t n_ttys;
 
         pid_t init_pid;
         int init_pidfd;
@@ -102,6 +106,11 @@ int monitor_request_stop(Monitor *m);
 int monitor_console_attach_setup(Monitor *m);
 void monitor_console_attach_done(Monitor *m);
 int monitor_method_open_console(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* monitor-tty.c: allocate (or, after a reboot re-read the config, add/close) lxc.tty.max pty pairs;
+ * on failure *ret_error (malloc'd, may stay NULL) says why. _done closes them all. */
+int monitor_ttys_setup(Monitor *m, char **ret_error);
+void monitor_ttys_done(Monitor *m);
 
 /* monitor-mount.c: Mount / Umount (issue 4) */
 int monitor_method_mount(sd_bus_message *message, void *userdata, sd_bus_error *error);

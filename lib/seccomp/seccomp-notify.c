@@ -115,6 +115,17 @@ static void pending_remove_at(SeccompNotifier *n, size_t i) {
         n->pending[n->n_pending] = NULL;
 }
 
+/* Forget notifications the kernel no longer knows: an fd holder (SeccompNotifyFd) answered them on its
+ * own copy of the listener, or the task was killed. Without this a busy fd holder would fill the table
+ * and later notifications would get the default answer at once. */
+static void pending_prune_answered(SeccompNotifier *n) {
+        for (size_t i = n->n_pending; i > 0; i--) {
+                uint64_t id = n->pending[i - 1]->pub.id;
+                if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 && errno == ENOENT)
+                        pending_remove_at(n, i - 1);
+        }
+}
+
 /* SECCOMP_IOCTL_NOTIF_SEND with an already normalised answer. */
 static int send_response(SeccompNotifier *n, uint64_t id, const SeccompNotifyResponse *r) {
         struct seccomp_notif_resp *resp = n->resp;
@@ -347,6 +358,7 @@ size_t seccomp_notifier_tick(SeccompNotifier *n, uint64_t now_usec) {
 
         if (!n)
                 return 0;
+        pending_prune_answered(n);
         /* Backwards: removal moves the last entry into the hole. */
         for (size_t i = n->n_pending; i > 0; i--) {
                 Pending *p = n->pending[i - 1];
@@ -420,6 +432,8 @@ static int receive_one(SeccompNotifier *n) {
         }
         uint64_t id = req->id;
 
+        if (n->n_pending >= n->max_pending)
+                pending_prune_answered(n);
         if (n->n_pending >= n->max_pending) {
                 log_debug("seccomp: %zu notifications pending, answering %" PRIu64 " by default",
                           n->n_pending, id);

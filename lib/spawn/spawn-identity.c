@@ -59,13 +59,23 @@ int spawn_userns_root(const BerthConfig *c, uid_t *ret_uid, gid_t *ret_gid, char
 
 int spawn_userns_chown(const SpawnParams *p, uid_t uid, gid_t gid, char **ret_error) {
         /* What the container's root must own on the host: its console (so a reopened /dev/console is its
-         * own) and its payload cgroup with the files a delegated cgroup hands over (cgroup v2
+         * own), its ttys and its payload cgroup with the files a delegated cgroup hands over (cgroup v2
          * delegation, as systemd's Delegate=yes), so init can manage its own subtree. */
         static const char *const cgroup_files[] = { "", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
 
         if (p->console_slave_fd >= 0 && fchown(p->console_slave_fd, uid, gid) < 0) {
                 int r = -errno;
                 if (ret_error && asprintf(ret_error, "chown the console to %u:%u: %s", (unsigned) uid,
+                                          (unsigned) gid, strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        /* The ttys likewise: they are the container's own terminals (getty reopens and chmods them). */
+        for (size_t i = 0; i < p->n_ttys; i++) {
+                if (fchown(p->tty_slave_fds[i], uid, gid) >= 0)
+                        continue;
+                int r = -errno;
+                if (ret_error && asprintf(ret_error, "chown /dev/tty%zu to %u:%u: %s", i + 1, (unsigned) uid,
                                           (unsigned) gid, strerror(-r)) < 0)
                         *ret_error = NULL;
                 return r;

@@ -259,6 +259,34 @@ static int dev_bind_node(SpawnChild *s, int dev_fd, const char *name, const char
         return 0;
 }
 
+/* The bind source of /dev/tty<i+1>: the host path if the caller gave one, else the fd's magic link. */
+static const char *tty_source(SpawnChild *s, size_t i, char buf[static SPAWN_FD_PATH_MAX]) {
+        if (s->p->tty_slave_paths && s->p->tty_slave_paths[i])
+                return s->p->tty_slave_paths[i];
+        return spawn_fd_path(buf, s->p->tty_slave_fds[i]);
+}
+
+/* lxc.tty.max without autodev: the rootfs brings /dev. Bind over an existing /dev/ttyN (whatever it is, a
+ * node or a file) or create an empty file for it, as LXC's lxc_setup_ttys() does. */
+static int setup_ttys_in_rootfs(SpawnChild *s) {
+        char fdp[SPAWN_FD_PATH_MAX], sbuf[SPAWN_FD_PATH_MAX], path[32];
+        int r;
+
+        for (size_t i = 0; i < s->p->n_ttys; i++) {
+                snprintf(path, sizeof path, "dev/tty%zu", i + 1);
+                r = touch_in_root(s->root_fd, path, 0600);
+                if (r < 0)
+                        return spawn_child_error(s, r, "create /%s", path);
+                _cleanup_close_ int fd = spawn_open_in_root(s->root_fd, path, O_PATH, 0);
+                if (fd < 0)
+                        return spawn_child_error(s, fd, "open /%s", path);
+                const char *src = tty_source(s, i, sbuf);
+                if (mount(src, spawn_fd_path(fdp, fd), NULL, MS_BIND, NULL) < 0)
+                        return spawn_child_error(s, -errno, "bind %s on /%s", src, path);
+        }
+        return 0;
+}
+
 static int console_source(SpawnChild *s, char buf[static SPAWN_FD_PATH_MAX], const char **ret) {
         if (s->p->console_slave_path)
                 *ret = s->p->console_slave_path;
@@ -283,7 +311,11 @@ int spawn_setup_dev(SpawnChild *s) {
         int r;
 
         if (s->c->autodev == 0) {
-                /* No autodev: the rootfs brings its own /dev; still give it the console if it has one. */
+                /* No autodev: the rootfs brings its own /dev; still give it the ttys, and the console if
+                 * it has one. */
+                r = setup_ttys_in_rootfs(s);
+                if (r < 0)
+                        return r;
                 if (console_source(s, cbuf, &console) <= 0)
                         return 0;
                 _cleanup_close_ int fd = spawn_open_in_root(s->root_fd, "dev/console", O_PATH, 0);
@@ -321,7 +353,11 @@ int spawn_setup_dev(SpawnChild *s) {
         _cleanup_close_ int pts_fd = openat(dev_fd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (pts_fd < 0)
                 return spawn_child_error(s, -errno, "open /dev/pts");
-        /* The tty group (5) owns new ptys; in a user namespace that does not map it the kernel refuses
+        /* Always a private instance, so the container never sees the host's ptys (nor its own console
+         * and ttys, which are host ptys bound onto /dev/console and /dev/ttyN). LXC mounts none with
+         * lxc.pty.max = 0 and then has no usable /dev/ptmx; berth keeps one, unlimited but for the
+         * kernel's global kernel.pty.max, and applies max= only when lxc.pty.max > 0.
+         * The tty group (5) owns new ptys; in a user namespace that does not map it the kernel refuses
          * the option, so the ptys are then owned by root's group. */
         bool tty_gid = !s->userns || berth_config_idmap_to_host(s->c, 'g', 5, NULL) >= 0;
         int k = snprintf(opts, sizeof opts, "newinstance,ptmxmode=0666,mode=0620%s", tty_gid ? ",gid=5" : "");
@@ -348,9 +384,14 @@ int spawn_setup_dev(SpawnChild *s) {
                         return r;
         }
 
-        /* TODO(issue 2 follow-up): lxc.tty.max /dev/ttyN need extra host ptys from the monitor. */
-        if (s->c->tty_max > 0)
-                log_debug("spawn: lxc.tty.max=%u: /dev/ttyN not created yet", s->c->tty_max);
+        /* lxc.tty.max: /dev/tty1..N, the monitor's host ptys, like the console. */
+        for (size_t i = 0; i < s->p->n_ttys; i++) {
+                char name[24];
+                snprintf(name, sizeof name, "tty%zu", i + 1);
+                r = dev_bind_node(s, dev_fd, name, tty_source(s, i, cbuf));
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

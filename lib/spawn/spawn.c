@@ -296,6 +296,8 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
 
         if (!p || !p->config || !p->rootfs || p->rootfs[0] != '/' || !ret)
                 return -EINVAL;
+        if (p->n_ttys > 0 && !p->tty_slave_fds)
+                return -EINVAL;
 
         r = spawn_seccomp_prepare(p->config, &seccomp, seccompfd, ret_error);
         if (r < 0)

@@ -17,6 +17,12 @@ typedef struct SpawnParams {
         int console_slave_fd;        /* host pty slave: becomes /dev/console and init's stdin/out/err */
         const char *console_slave_path; /* its /dev/pts/N path on the host (for bind-mounting) */
         const char *config_file;     /* LXC_CONFIG_FILE for lxc.hook.start, or NULL */
+        /* lxc.tty.max: n_ttys host pty slaves, entry i bind-mounted onto /dev/tty<i+1> (as the console is
+         * onto /dev/console). tty_slave_fds (required when n_ttys > 0) are chowned with lxc.idmap;
+         * tty_slave_paths (may be NULL, or hold NULLs) are the bind sources, else /proc/self/fd/N. */
+        const int *tty_slave_fds;
+        const char *const *tty_slave_paths;
+        size_t n_ttys;
 } SpawnParams;
 
 typedef struct SpawnResult {
@@ -46,7 +52,11 @@ typedef struct SpawnResult {
  *   switch and exec: with the container's /bin/sh, as the container's root with all its capabilities.
  *   A failing one fails the spawn with -ECANCELED (-ETIMEDOUT after 60 s) and its message, output tail
  *   included, in *ret_error.
- * - lxc.tty.max is not implemented yet (/dev/ttyN are not created; logged at debug level).
+ * - /dev/tty1../dev/tty<n_ttys> are the caller's pty slaves (lxc.tty.max; the caller allocates them from
+ *   the host's devpts and keeps the masters). With autodev they are the only /dev/ttyN; without it an
+ *   existing /dev/ttyN of the rootfs is bound over, a missing one created as an empty file (as LXC does).
+ *   With autodev /dev/pts is always a private devpts instance (newinstance), limited to lxc.pty.max
+ *   ptys when that is > 0; it never holds the console or the ttys, which come from the host's devpts.
  * - lxc.seccomp.profile is parsed before clone3 (a broken profile fails with its file and line) and
  *   loaded in init after the bounding set is dropped, before the id switch and the process capability
  *   drop (see spawn-seccomp.c); a notify profile's listener comes back in ret->seccomp_notify_fd. With
@@ -57,7 +67,7 @@ typedef struct SpawnResult {
  *   groups), lxc.init.gid/uid (a non-root init has no capabilities left) and lxc.no_new_privs.
  * - With lxc.idmap: a new user namespace owning all the others. The caller must be root in its own
  *   namespace; spawn_container() writes uid_map/gid_map itself (no newuidmap), and beforehand chowns
- *   console_slave_fd and the payload cgroup (cgroup_fd, with cgroup.procs, cgroup.threads and
+ *   console_slave_fd, tty_slave_fds and the payload cgroup (cgroup_fd, with cgroup.procs, cgroup.threads and
  *   cgroup.subtree_control: delegation) to the host ids of the container's root. The rootfs must be owned
  *   by that root for init to write to it; the path to it need only be traversable by the caller.
  *   -EINVAL with a message when the maps lack uid 0 or gid 0. */

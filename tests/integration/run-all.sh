@@ -7,7 +7,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export BERTH_BUILD_DIR=${BERTH_BUILD_DIR:-$(cd "$here/../.." && pwd)/build}
 tests=("$@")
-((${#tests[@]})) || tests=(lifecycle polkit bad-input restart leftovers reboot shutdown freeze console identity mount unprivileged)
+((${#tests[@]})) || tests=(lifecycle polkit bad-input restart leftovers reboot shutdown freeze console identity tty mount unprivileged)
 passed=0 failed=0 rc=0
 for t in "${tests[@]}"; do
         start=$SECONDS

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "itest-util.h"
 #include "spawn/hooks.h"
 #include "spawn/spawn.h"
 #include "tests/unit/tap.h"
@@ -27,37 +28,19 @@ static char tmpdir[] = "/tmp/berth-hooks-XXXXXX";
 static char rootfs[256];
 
 static int build_rootfs(void) {
-        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc", "tmp" };
-        static const char *const applets[] = { "sh", "cat", "echo", "hostname", "sleep", "readlink" };
-        _cleanup_free_ char *data = NULL;
+        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc", "tmp", NULL };
+        static const char *const applets[] = { "sh", "cat", "echo", "hostname", "sleep", "readlink", NULL };
         char path[512];
-        size_t size;
         int r;
 
         if (!mkdtemp(tmpdir))
                 return -errno;
         snprintf(rootfs, sizeof rootfs, "%s/rootfs", tmpdir);
-        if (mkdir(rootfs, 0755) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                snprintf(path, sizeof path, "%s/%s", rootfs, dirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        return -errno;
-        }
-        r = read_full_file("/bin/busybox", &data, &size);
+        r = itest_build_busybox_rootfs(rootfs, dirs, applets);
         if (r < 0)
                 return r;
-        snprintf(path, sizeof path, "%s/bin/busybox", rootfs);
-        r = write_file_atomic(path, data, size, 0755);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(applets); i++) {
-                snprintf(path, sizeof path, "%s/bin/%s", rootfs, applets[i]);
-                if (symlink("busybox", path) < 0)
-                        return -errno;
-        }
         snprintf(path, sizeof path, "%s/ROOTFS_MARKER", rootfs);
-        return write_file_atomic(path, "inside\n", 7, 0644);
+        return itest_write_file(path, "inside\n");
 }
 
 static BerthConfig *config_load(const char *text) {
@@ -70,14 +53,6 @@ static BerthConfig *config_load(const char *text) {
         }
         berth_config_diag_done(&diag);
         return c;
-}
-
-static int reap(int pidfd) {
-        siginfo_t si = {};
-        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 }
 
 static char *rootfs_file(const char *rel) {
@@ -112,7 +87,7 @@ static void test_start_hook_inside(void) {
         TAP_EQ_INT(r, 0, "spawn with two start hooks (%s)", strna(error));
         if (r < 0)
                 return;
-        TAP_EQ_INT(reap(res.pidfd), 0, "init ran and exited 0");
+        TAP_EQ_INT(itest_reap_status(res.pidfd), 0, "init ran and exited 0");
         safe_close(res.pidfd);
         safe_close(res.seccomp_notify_fd);
         marker = rootfs_file("hook-marker");
@@ -178,7 +153,7 @@ static void test_host_hooks_namespaces(void) {
         TAP_OK(ns.fd[HOOK_NS_USER] < 0, "the shared user namespace is not");
 
         (void) syscall(SYS_pidfd_send_signal, res.pidfd, SIGKILL, NULL, 0);
-        TAP_EQ_INT(reap(res.pidfd), 128 + SIGKILL, "init killed and reaped");
+        TAP_EQ_INT(itest_reap_status(res.pidfd), 128 + SIGKILL, "init killed and reaped");
         safe_close(res.pidfd);
         safe_close(res.seccomp_notify_fd);
 

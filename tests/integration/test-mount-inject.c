@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "itest-util.h"
 #include "mount/mount-inject.h"
 #include "tests/unit/tap.h"
 #include "util/fd-util.h"
@@ -53,10 +54,6 @@ static char *cpath(const Box *box, const char *rel) {
         return b;
 }
 
-static int write_file(const char *path, const char *s) {
-        return write_file_atomic(path, s, strlen(s), 0644);
-}
-
 static char *read_file(const char *path) {
         char *s = NULL;
         if (read_full_file(path, &s, NULL) < 0)
@@ -70,27 +67,15 @@ static bool file_is(const char *path, const char *want) {
 }
 
 static int build_rootfs(const char *rootfs) {
-        static const char *const dirs[] = { "bin", "etc", "mnt", "srv", "tmp", "dev", "proc" };
-        _cleanup_free_ char *bb = NULL;
+        static const char *const dirs[] = { "bin", "etc", "mnt", "srv", "tmp", "dev", "proc", NULL };
         char path[512];
-        size_t size;
         int r;
 
-        if (mkdir(rootfs, 0755) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                snprintf(path, sizeof path, "%s/%s", rootfs, dirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        return -errno;
-        }
-        r = read_full_file("/bin/busybox", &bb, &size);
+        r = itest_build_busybox_rootfs(rootfs, dirs, NULL);
         if (r < 0)
                 return r;
-        snprintf(path, sizeof path, "%s/bin/busybox", rootfs);
-        if ((r = write_file_atomic(path, bb, size, 0755)) < 0)
-                return r;
         snprintf(path, sizeof path, "%s/etc/container-etc", rootfs);
-        if ((r = write_file(path, "x\n")) < 0)
+        if ((r = itest_write_file(path, "x\n")) < 0)
                 return r;
         /* Followed naively from the host, this is the host's /etc. */
         snprintf(path, sizeof path, "%s/mnt/evil", rootfs);
@@ -109,13 +94,13 @@ static int build_host_sources(void) {
         if (mkdir(tpath("src-dir"), 0755) < 0 || mkdir(tpath("rec-dir"), 0755) < 0 ||
             mkdir(tpath("rec-dir/sub"), 0755) < 0 || mkdir(tpath("shared-dir"), 0755) < 0)
                 return -errno;
-        if ((r = write_file(tpath("src-file"), "host-file\n")) < 0 ||
-            (r = write_file(tpath("src-dir/inner"), "inner\n")) < 0)
+        if ((r = itest_write_file(tpath("src-file"), "host-file\n")) < 0 ||
+            (r = itest_write_file(tpath("src-dir/inner"), "inner\n")) < 0)
                 return r;
         /* A submount that only a recursive bind carries along. */
         if (mount("tmpfs", tpath("rec-dir/sub"), "tmpfs", 0, "size=64k") < 0)
                 return -errno;
-        if ((r = write_file(tpath("rec-dir/sub/submount-file"), "sub\n")) < 0)
+        if ((r = itest_write_file(tpath("rec-dir/sub/submount-file"), "sub\n")) < 0)
                 return r;
         /* A shared host mount: a naive clone would join its peer group. */
         if (mount(tpath("shared-dir"), tpath("shared-dir"), NULL, MS_BIND, NULL) < 0 ||
@@ -289,7 +274,7 @@ static void test_binds(const Box *box) {
                 TAP_OK(line && !strstr(line, "shared:") && !strstr(line, "master:"),
                        "injected mount is private");
         }
-        TAP_EQ_INT(write_file(tpath("src-dir/host-write"), "y\n"), 0, "the host's source stays writable");
+        TAP_EQ_INT(itest_write_file(tpath("src-dir/host-write"), "y\n"), 0, "the host's source stays writable");
         (void) unlink(tpath("src-dir/host-write"));
         TAP_OK(umount_in(box, "/mnt/ro", 0, &err) == 0, "read-only bind removed");
 

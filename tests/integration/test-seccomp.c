@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "itest-util.h"
 #include "seccomp/seccomp-load.h"
 #include "seccomp/seccomp-notify.h"
 #include "spawn/spawn.h"
@@ -33,17 +34,10 @@
 static char tmpdir[] = "/tmp/berth-seccomp-XXXXXX";
 static char rootfs[256];
 
-#define SCRIPT_END "END-OF-TEST"
-#define SCRIPT_END_CMD "echo END-OF-\"\"TEST"
-
 /* Distinctive errnos, so a match cannot be mknod failing for a reason of its own. */
 #define DENY_ERRNO 18           /* EXDEV  "Invalid cross-device link" */
 #define ALLOWLIST_ERRNO 71      /* EPROTO "Protocol error" */
 #define NOTIFY_ERRNO 77         /* EBADFD "File descriptor in bad state" */
-
-static int write_file(const char *path, const char *s) {
-        return write_file_atomic(path, s, strlen(s), 0644);
-}
 
 static const char *tmp_path(const char *rel) {
         static char buf[4][512];
@@ -54,36 +48,13 @@ static const char *tmp_path(const char *rel) {
 }
 
 static int build_rootfs(void) {
-        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "tmp" };
-        static const char *const applets[] = { "sh", "cat", "echo", "mknod", "rm", "sleep", "grep" };
-        _cleanup_free_ char *data = NULL;
-        char path[512];
-        size_t size;
-        int r;
+        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "tmp", NULL };
+        static const char *const applets[] = { "sh", "cat", "echo", "mknod", "rm", "sleep", "grep", NULL };
 
         if (!mkdtemp(tmpdir))
                 return -errno;
         snprintf(rootfs, sizeof rootfs, "%s/rootfs", tmpdir);
-        if (mkdir(rootfs, 0755) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                snprintf(path, sizeof path, "%s/%s", rootfs, dirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        return -errno;
-        }
-        r = read_full_file("/bin/busybox", &data, &size);
-        if (r < 0)
-                return r;
-        snprintf(path, sizeof path, "%s/bin/busybox", rootfs);
-        r = write_file_atomic(path, data, size, 0755);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ELEMENTSOF(applets); i++) {
-                snprintf(path, sizeof path, "%s/bin/%s", rootfs, applets[i]);
-                if (symlink("busybox", path) < 0)
-                        return -errno;
-        }
-        return 0;
+        return itest_build_busybox_rootfs(rootfs, dirs, applets);
 }
 
 /* A config made through the real key table, as the monitor would load it. */
@@ -106,67 +77,14 @@ static BerthConfig *config_make(const char *init_cmd, const char *profile, bool 
         return c;
 }
 
-static char *read_console(int master, int timeout_ms) {
-        size_t size = 0, alloc = 65536;
-        char *out = calloc(1, alloc);
-        struct timespec start;
-        clock_gettime(CLOCK_MONOTONIC, &start);
-
-        for (;;) {
-                struct timespec now;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-                if (elapsed >= timeout_ms || strstr(out, SCRIPT_END))
-                        break;
-                struct pollfd pfd = { .fd = master, .events = POLLIN };
-                if (poll(&pfd, 1, (int) (timeout_ms - elapsed)) <= 0)
-                        break;
-                char buf[4096];
-                ssize_t n = read(master, buf, sizeof buf);
-                if (n <= 0) {
-                        if (n < 0 && errno == EAGAIN)
-                                continue;
-                        break;
-                }
-                for (ssize_t i = 0; i < n; i++) {
-                        if (buf[i] == '\r')
-                                continue;
-                        if (size + 2 >= alloc) {
-                                alloc *= 2;
-                                out = realloc(out, alloc);
-                        }
-                        out[size++] = buf[i];
-                        out[size] = 0;
-                }
-        }
-        return out;
-}
-
-static const char *line_value(const char *out, const char *key) {
-        static char val[1024];
-        char pat[128];
-        snprintf(pat, sizeof pat, "\n%s=", key);
-        const char *p = out ? strstr(out, pat) : NULL;
-        if (!p)
-                return NULL;
-        p += strlen(pat);
-        size_t n = strcspn(p, "\n");
-        snprintf(val, sizeof val, "%.*s", (int) MIN(n, sizeof val - 1), p);
-        return val;
-}
-
 static void kill_and_reap(SpawnResult *res) {
-        siginfo_t si;
         (void) syscall(SYS_pidfd_send_signal, res->pidfd, SIGKILL, NULL, 0);
-        while (waitid(P_PIDFD, (id_t) res->pidfd, &si, WEXITED) < 0 && errno == EINTR)
-                ;
+        (void) itest_reap(res->pidfd, NULL);
         res->pidfd = safe_close(res->pidfd);
 }
 
 static void reap(SpawnResult *res) {
-        siginfo_t si;
-        while (waitid(P_PIDFD, (id_t) res->pidfd, &si, WEXITED) < 0 && errno == EINTR)
-                ;
+        (void) itest_reap(res->pidfd, NULL);
         res->pidfd = safe_close(res->pidfd);
 }
 
@@ -188,7 +106,7 @@ static char *run_console(BerthConfig *c, const char *name, SpawnResult *ret_res,
         if (*ret_r < 0)
                 return NULL;
         slave = safe_close(slave);
-        char *out = read_console(master, 15000);
+        char *out = itest_read_console(master, 15000);
         *ret_res = res;
         return out;
 }
@@ -204,7 +122,7 @@ static void test_denylist(void) {
         out0 = run_console(c0, "seccomp-none", &res, &r, &error0);
         TAP_EQ_INT(r, 0, "spawn without a profile (%s)", strna(error0));
         if (r >= 0) {
-                TAP_EQ_STR(line_value(out0, "RC"), "0", "without a profile mknod succeeds");
+                TAP_EQ_STR(itest_line_value(out0, "RC"), "0", "without a profile mknod succeeds");
                 TAP_EQ_INT(res.seccomp_notify_fd, -EBADF, "no listener without a profile");
                 reap(&res);
         }
@@ -213,15 +131,15 @@ static void test_denylist(void) {
         if (asprintf(&profile, "2\ndenylist\n# mknod(2) is mknodat on new ABIs; both, so any libc is caught\n"
                      "mknod errno %d\nmknodat errno %d\n", DENY_ERRNO, DENY_ERRNO) < 0)
                 abort();
-        TAP_EQ_INT(write_file(tmp_path("deny.seccomp"), profile), 0, "denylist profile written");
+        TAP_EQ_INT(itest_write_file(tmp_path("deny.seccomp"), profile), 0, "denylist profile written");
         BerthConfig *c = config_make(MKNOD_SCRIPT("fifo1"), tmp_path("deny.seccomp"), false);
         out = run_console(c, "seccomp-deny", &res, &r, &error);
         TAP_EQ_INT(r, 0, "spawn with a denylist profile (%s)", strna(error));
         if (r >= 0) {
                 snprintf(expect, sizeof expect, "mknod: /tmp/fifo1: %s", strerror(DENY_ERRNO));
                 TAP_OK(strstr(out, expect), "mknod fails with the profile's errno %d (%s)", DENY_ERRNO, expect);
-                TAP_EQ_STR(line_value(out, "RC"), "1", "mknod's exit status is 1");
-                TAP_EQ_STR(line_value(out, "FILTERS"), "Seccomp_filters: 1", "init runs under one filter");
+                TAP_EQ_STR(itest_line_value(out, "RC"), "1", "mknod's exit status is 1");
+                TAP_EQ_STR(itest_line_value(out, "FILTERS"), "Seccomp_filters: 1", "init runs under one filter");
                 TAP_EQ_INT(res.seccomp_notify_fd, -EBADF, "no notify rules: no listener");
                 TAP_OK(access(tmp_path("rootfs/tmp/fifo1"), F_OK) < 0, "no fifo was made");
                 reap(&res);
@@ -247,9 +165,9 @@ static void test_ordering(void) {
         out = run_console(c, "seccomp-order", &res, &r, &error);
         TAP_EQ_INT(r, 0, "profile with lxc.init.uid 1000 and lxc.cap.drop sys_admin (%s)", strna(error));
         if (r >= 0) {
-                TAP_EQ_STR(line_value(out, "FILTERS"), "Seccomp_filters: 1", "the profile is loaded");
-                TAP_EQ_STR(line_value(out, "UID"), "Uid: 1000 1000 1000 1000", "init runs as uid 1000");
-                const char *bnd = line_value(out, "CAPBND");
+                TAP_EQ_STR(itest_line_value(out, "FILTERS"), "Seccomp_filters: 1", "the profile is loaded");
+                TAP_EQ_STR(itest_line_value(out, "UID"), "Uid: 1000 1000 1000 1000", "init runs as uid 1000");
+                const char *bnd = itest_line_value(out, "CAPBND");
                 unsigned long long caps = 0;
                 TAP_OK(bnd && sscanf(bnd, "CapBnd: %llx", &caps) == 1 && !(caps & (1ULL << 21)),
                        "sys_admin is gone from the bounding set (%s)", strna(bnd));
@@ -277,17 +195,17 @@ static void test_allowlist(void) {
                      "access\nfaccessat\nfaccessat2\npoll\nppoll\nnanosleep\nclock_nanosleep\nkill\ntgkill\n",
                      ALLOWLIST_ERRNO) < 0)
                 abort();
-        TAP_EQ_INT(write_file(tmp_path("allow.seccomp"), profile), 0, "allowlist profile written");
+        TAP_EQ_INT(itest_write_file(tmp_path("allow.seccomp"), profile), 0, "allowlist profile written");
         BerthConfig *c = config_make(MKNOD_SCRIPT("fifo2"), tmp_path("allow.seccomp"), false);
         out = run_console(c, "seccomp-allow", &res, &r, &error);
         TAP_EQ_INT(r, 0, "spawn with an allowlist profile (%s)", strna(error));
         if (r >= 0) {
-                TAP_EQ_STR(line_value(out, "BEGIN"), "1", "the allowed syscalls run the shell");
+                TAP_EQ_STR(itest_line_value(out, "BEGIN"), "1", "the allowed syscalls run the shell");
                 snprintf(expect, sizeof expect, "mknod: /tmp/fifo2: %s", strerror(ALLOWLIST_ERRNO));
                 TAP_OK(strstr(out, expect), "mknod, not listed, gets the default errno %d (%s)",
                        ALLOWLIST_ERRNO, expect);
-                TAP_EQ_STR(line_value(out, "RC"), "1", "mknod's exit status is 1");
-                TAP_EQ_STR(line_value(out, "FILTERS"), "Seccomp_filters: 1", "init runs under one filter");
+                TAP_EQ_STR(itest_line_value(out, "RC"), "1", "mknod's exit status is 1");
+                TAP_EQ_STR(itest_line_value(out, "FILTERS"), "Seccomp_filters: 1", "init runs under one filter");
                 reap(&res);
         }
         berth_config_free(c);
@@ -312,7 +230,7 @@ static void test_notify(void) {
                 TAP_SKIP("no seccomp user notification in this kernel or libseccomp");
                 return;
         }
-        TAP_EQ_INT(write_file(tmp_path("notify.seccomp"), "2\ndenylist\nmknod notify\nmknodat notify\n"), 0,
+        TAP_EQ_INT(itest_write_file(tmp_path("notify.seccomp"), "2\ndenylist\nmknod notify\nmknodat notify\n"), 0,
                    "notify profile written");
         /* The shell waits for a line on the console before mknod: the listener is not read until then. */
         BerthConfig *c = config_make("/bin/sh -c 'read x; mknod /tmp/fifo3 p; echo RC=$?; " SCRIPT_END_CMD "'",
@@ -337,7 +255,7 @@ static void test_notify(void) {
         TAP_EQ_INT(poll(&pfd, 1, 10000), 1, "a notification arrives");
         TAP_EQ_INT(seccomp_notifier_process(n), 0, "processed");
         TAP_EQ_STR(syscall_name, "mknodat", "it is init's mknodat");
-        out = read_console(master, 10000);
+        out = itest_read_console(master, 10000);
         snprintf(expect, sizeof expect, "mknod: /tmp/fifo3: %s", strerror(NOTIFY_ERRNO));
         TAP_OK(strstr(out, expect), "the shell sees the listener's answer (%s)", expect);
         reap(&res);
@@ -412,7 +330,7 @@ static void test_nesting(void) {
                 return;
         }
         TAP_EQ_INT(filters, 0, "the test itself runs unfiltered");
-        TAP_EQ_INT(write_file(tmp_path("nest.seccomp"), "2\ndenylist\nmknodat errno 18\n"), 0,
+        TAP_EQ_INT(itest_write_file(tmp_path("nest.seccomp"), "2\ndenylist\nmknodat errno 18\n"), 0,
                    "profile written");
 
         /* allow_nesting 0: a confined starter skips the profile: init only has the inherited filter. */
@@ -429,7 +347,7 @@ static void test_nesting(void) {
                 TAP_SKIP("no seccomp user notification: nested notify not tested");
                 return;
         }
-        TAP_EQ_INT(write_file(tmp_path("nest-notify.seccomp"), "2\ndenylist\nmknodat notify\n"), 0,
+        TAP_EQ_INT(itest_write_file(tmp_path("nest-notify.seccomp"), "2\ndenylist\nmknodat notify\n"), 0,
                    "notify profile written");
         /* Nested notify: the kernel allows one listener per filter chain. A clear error, no hang. */
         _cleanup_free_ char *e = run_starter(true, tmp_path("nest-notify.seccomp"), true);
@@ -451,11 +369,11 @@ static void test_bad_profile(void) {
         siginfo_t si;
         int fds = fd_count(0);
 
-        TAP_EQ_INT(write_file(tmp_path("later-bad.seccomp"), "2\ndenylist\nmknodat errno 18\n"), 0,
+        TAP_EQ_INT(itest_write_file(tmp_path("later-bad.seccomp"), "2\ndenylist\nmknodat errno 18\n"), 0,
                    "profile written");
         BerthConfig *c = config_make("/bin/sh", tmp_path("later-bad.seccomp"), false);
         /* Broken after the config was loaded: spawn parses it again and says where. */
-        TAP_EQ_INT(write_file(tmp_path("later-bad.seccomp"),
+        TAP_EQ_INT(itest_write_file(tmp_path("later-bad.seccomp"),
                               "2\ndenylist\nmknodat errno 18\nmknod errno 99999\n"),
                    0, "profile broken after the config load");
         SpawnParams p = { .name = "seccomp-bad", .config = c, .rootfs = rootfs, .cgroup_fd = -1,

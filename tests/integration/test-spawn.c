@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "itest-util.h"
 #include "spawn/spawn.h"
 #include "tests/unit/tap.h"
 #include "util/fd-util.h"
@@ -28,27 +29,11 @@
 static char tmpdir[] = "/tmp/berth-spawn-XXXXXX";
 static char rootfs[256], share[256], evilshare[256];
 
-#define SCRIPT_END "END-OF-TEST"
-/* How scripts print it: split so /proc/1/cmdline (echoed too) does not contain the marker itself. */
-#define SCRIPT_END_CMD "echo END-OF-\"\"TEST"
-
-static int copy_file(const char *from, const char *to, mode_t mode) {
-        _cleanup_free_ char *data = NULL;
-        size_t size;
-        int r = read_full_file(from, &data, &size);
-        if (r < 0)
-                return r;
-        return write_file_atomic(to, data, size, mode);
-}
-
-static int write_file(const char *path, const char *s) {
-        return write_file_atomic(path, s, strlen(s), 0644);
-}
-
 static int build_rootfs(void) {
-        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc", "tmp", "mnt", "srv", "root" };
+        static const char *const dirs[] = { "bin", "proc", "sys", "dev", "etc",
+                                            "tmp", "mnt", "srv", "root", NULL };
         static const char *const applets[] = { "sh", "cat", "ls", "hostname", "echo", "readlink", "sleep",
-                                               "grep", "id", "touch", "mknod", "mkdir", "rmdir" };
+                                               "grep", "id", "touch", "mknod", "mkdir", "rmdir", NULL };
         char path[512];
         int r;
 
@@ -57,37 +42,26 @@ static int build_rootfs(void) {
         snprintf(rootfs, sizeof rootfs, "%s/rootfs", tmpdir);
         snprintf(share, sizeof share, "%s/share", tmpdir);
         snprintf(evilshare, sizeof evilshare, "%s/evilshare", tmpdir);
-        if (mkdir(rootfs, 0755) < 0 || mkdir(share, 0755) < 0 || mkdir(evilshare, 0755) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                snprintf(path, sizeof path, "%s/%s", rootfs, dirs[i]);
-                if (mkdir(path, 0755) < 0)
-                        return -errno;
-        }
-        snprintf(path, sizeof path, "%s/bin/busybox", rootfs);
-        r = copy_file("/bin/busybox", path, 0755);
+        r = itest_build_busybox_rootfs(rootfs, dirs, applets);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(applets); i++) {
-                snprintf(path, sizeof path, "%s/bin/%s", rootfs, applets[i]);
-                if (symlink("busybox", path) < 0)
-                        return -errno;
-        }
+        if (mkdir(share, 0755) < 0 || mkdir(evilshare, 0755) < 0)
+                return -errno;
         snprintf(path, sizeof path, "%s/ROOTFS_MARKER", rootfs);
-        if ((r = write_file(path, "inside-the-rootfs\n")) < 0)
+        if ((r = itest_write_file(path, "inside-the-rootfs\n")) < 0)
                 return r;
         snprintf(path, sizeof path, "%s/etc/container-etc", rootfs);
-        if ((r = write_file(path, "x\n")) < 0)
+        if ((r = itest_write_file(path, "x\n")) < 0)
                 return r;
         /* The hostile symlink: followed naively from the host it is the host's /etc. */
         snprintf(path, sizeof path, "%s/mnt/evil", rootfs);
         if (symlink("/../../../etc", path) < 0)
                 return -errno;
         snprintf(path, sizeof path, "%s/share-marker", share);
-        if ((r = write_file(path, "shared\n")) < 0)
+        if ((r = itest_write_file(path, "shared\n")) < 0)
                 return r;
         snprintf(path, sizeof path, "%s/evil-marker-berth", evilshare);
-        return write_file(path, "evil\n");
+        return itest_write_file(path, "evil\n");
 }
 
 static BerthConfig *config_new(const char *init_cmd) {
@@ -146,58 +120,6 @@ static void config_free(BerthConfig *c) {
         free(c->uts_name);
         free(c->init_cmd);
         free(c);
-}
-
-/* Read the console until the script's end marker (or a timeout), dropping the tty's \r and turning the
- * NULs of /proc/1/cmdline into spaces. */
-static char *read_console(int master, int timeout_ms) {
-        size_t size = 0, alloc = 65536;
-        char *out = calloc(1, alloc);
-        struct timespec start;
-        clock_gettime(CLOCK_MONOTONIC, &start);
-
-        for (;;) {
-                struct timespec now;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-                if (elapsed >= timeout_ms || strstr(out, SCRIPT_END))
-                        break;
-                struct pollfd pfd = { .fd = master, .events = POLLIN };
-                if (poll(&pfd, 1, (int) (timeout_ms - elapsed)) <= 0)
-                        break;
-                char buf[4096];
-                ssize_t n = read(master, buf, sizeof buf);
-                if (n <= 0) {
-                        if (n < 0 && errno == EAGAIN)
-                                continue;
-                        break;
-                }
-                for (ssize_t i = 0; i < n; i++) {
-                        if (buf[i] == '\r')
-                                continue;
-                        if (size + 2 >= alloc) {
-                                alloc *= 2;
-                                out = realloc(out, alloc);
-                        }
-                        out[size++] = buf[i] ? buf[i] : ' ';
-                        out[size] = 0;
-                }
-        }
-        return out;
-}
-
-/* The value after "KEY=" on its own line, up to the end of the line (static buffer). */
-static const char *line_value(const char *out, const char *key) {
-        static char val[4096];
-        char pat[128];
-        snprintf(pat, sizeof pat, "\n%s=", key);
-        const char *p = strstr(out, pat);
-        if (!p)
-                return NULL;
-        p += strlen(pat);
-        size_t n = strcspn(p, "\n");
-        snprintf(val, sizeof val, "%.*s", (int) MIN(n, sizeof val - 1), p);
-        return val;
 }
 
 static bool has_word(const char *list, const char *word) {
@@ -261,14 +183,6 @@ static bool mountinfo_mentions(const char *path) {
         return strstr(mi, path) != NULL;
 }
 
-static int reap(int pidfd, siginfo_t *si) {
-        memset(si, 0, sizeof *si);
-        while (waitid(P_PIDFD, (id_t) pidfd, si, WEXITED) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return 0;
-}
-
 static void self_netns(char *buf, size_t size) {
         ssize_t n = readlink("/proc/self/ns/net", buf, size - 1);
         buf[n < 0 ? 0 : n] = 0;
@@ -324,31 +238,31 @@ static void test_full_container(void) {
         }
         TAP_OK(res.pid > 0 && res.pidfd >= 0, "init pid %d and a pidfd returned", (int) res.pid);
 
-        out = read_console(master, 15000);
+        out = itest_read_console(master, 15000);
         TAP_OK(strstr(out, SCRIPT_END), "init's output reached the console");
-        TAP_EQ_STR(line_value(out, "PID"), "1", "init is pid 1 in its pid namespace");
-        TAP_EQ_STR(line_value(out, "HOST"), "berth-spawn-test", "hostname is lxc.uts.name");
-        TAP_EQ_STR(line_value(out, "ENV"),
+        TAP_EQ_STR(itest_line_value(out, "PID"), "1", "init is pid 1 in its pid namespace");
+        TAP_EQ_STR(itest_line_value(out, "HOST"), "berth-spawn-test", "hostname is lxc.uts.name");
+        TAP_EQ_STR(itest_line_value(out, "ENV"),
                    "lxc/bar/linux//usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                    "environment: container=lxc, lxc.environment, TERM, PATH");
-        const char *v = line_value(out, "CMDLINE");
+        const char *v = itest_line_value(out, "CMDLINE");
         TAP_OK(v && startswith(v, "/bin/sh -c "), "/proc/1/cmdline is lxc.init.cmd (%s)", strna(v));
-        v = line_value(out, "DEV");
+        v = itest_line_value(out, "DEV");
         const char *want_dev[] = { "null", "zero", "full", "random", "urandom", "tty", "console", "pts", "ptmx",
                                    "shm", "fd", "stdin", "stdout", "stderr" };
         for (size_t i = 0; i < ELEMENTSOF(want_dev); i++)
                 TAP_OK(has_word(v, want_dev[i]), "/dev/%s exists (%s)", want_dev[i], strna(v));
-        TAP_OK(has_word(line_value(out, "PTS"), "ptmx"), "/dev/pts is a devpts with ptmx");
-        TAP_EQ_STR(line_value(out, "PTMX"), "pts/ptmx", "/dev/ptmx -> pts/ptmx");
-        TAP_EQ_STR(line_value(out, "ROOT"), "inside-the-rootfs", "the rootfs is /");
-        TAP_EQ_STR(line_value(out, "SHARE"), "share-marker", "create=dir bind entry mounted");
-        v = line_value(out, "ETC");
+        TAP_OK(has_word(itest_line_value(out, "PTS"), "ptmx"), "/dev/pts is a devpts with ptmx");
+        TAP_EQ_STR(itest_line_value(out, "PTMX"), "pts/ptmx", "/dev/ptmx -> pts/ptmx");
+        TAP_EQ_STR(itest_line_value(out, "ROOT"), "inside-the-rootfs", "the rootfs is /");
+        TAP_EQ_STR(itest_line_value(out, "SHARE"), "share-marker", "create=dir bind entry mounted");
+        v = itest_line_value(out, "ETC");
         TAP_OK(has_word(v, "evil-marker-berth") && !has_word(v, "container-etc"),
                "entry through /mnt/evil -> /../../../etc landed on the container's /etc (%s)", strna(v));
-        TAP_EQ_STR(line_value(out, "FILE"), "shared", "create=file bind entry mounted");
-        TAP_EQ_STR(line_value(out, "CG"), "0::/", "cgroup namespace rooted at init's cgroup");
+        TAP_EQ_STR(itest_line_value(out, "FILE"), "shared", "create=file bind entry mounted");
+        TAP_EQ_STR(itest_line_value(out, "CG"), "0::/", "cgroup namespace rooted at init's cgroup");
         self_netns(our_net, sizeof our_net);
-        TAP_EQ_STR(line_value(out, "NET"), our_net, "lxc.net.0.type=none: the host's network namespace is shared");
+        TAP_EQ_STR(itest_line_value(out, "NET"), our_net, "lxc.net.0.type=none: the host's network namespace is shared");
 
         TAP_OK(mountinfo_find(out, "/", NULL, NULL), "mountinfo has the root mount");
         TAP_OK(mountinfo_find(out, "/proc", NULL, fstype) && streq(fstype, "proc"), "proc on /proc");
@@ -371,7 +285,7 @@ static void test_full_container(void) {
         TAP_OK(!mountinfo_mp_contains(out, tmpdir), "every mount point is inside the container's /");
         TAP_OK(access("/etc/evil-marker-berth", F_OK) < 0, "host /etc untouched");
 
-        TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped through its pidfd");
+        TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped through its pidfd");
         TAP_OK(si.si_code == CLD_EXITED && si.si_status == 7, "init's exit status is seen (%d/%d)", si.si_code,
                si.si_status);
         TAP_OK(!mountinfo_mentions(rootfs), "no mount of the rootfs left in our mount namespace");
@@ -399,12 +313,12 @@ static void test_empty_netns(void) {
         int r = spawn_container(&p, &res, &error);
         TAP_EQ_INT(r, 0, "spawn without lxc.net (%s)", strna(error));
         if (r >= 0) {
-                out = read_console(master, 15000);
+                out = itest_read_console(master, 15000);
                 self_netns(our_net, sizeof our_net);
-                const char *v = line_value(out, "NET");
+                const char *v = itest_line_value(out, "NET");
                 TAP_OK(v && *v && !streq(v, our_net), "no lxc.net: a new network namespace (%s)", strna(v));
-                TAP_EQ_STR(line_value(out, "LINKS"), "lo", "only lo in a fresh sysfs");
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_STR(itest_line_value(out, "LINKS"), "lo", "only lo in a fresh sysfs");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 safe_close(res.pidfd);
         }
         config_free(c);
@@ -455,16 +369,16 @@ static void test_cgroup(void) {
         int r = spawn_container(&p, &res, &error);
         TAP_EQ_INT(r, 0, "spawn with CLONE_INTO_CGROUP (%s)", strna(error));
         if (r >= 0) {
-                out = read_console(master, 15000);
+                out = itest_read_console(master, 15000);
                 snprintf(path, sizeof path, "/proc/%d/cgroup", (int) res.pid);
                 (void) read_full_file(path, &host_cg, NULL);
                 TAP_OK(host_cg && strstr(host_cg, name), "init is in the payload cgroup on the host");
-                TAP_EQ_STR(line_value(out, "CG"), "0::/", "inside, its cgroup is the namespace root");
-                TAP_EQ_STR(line_value(out, "LS"), "/sys/fs/cgroup/cgroup.procs",
+                TAP_EQ_STR(itest_line_value(out, "CG"), "0::/", "inside, its cgroup is the namespace root");
+                TAP_EQ_STR(itest_line_value(out, "LS"), "/sys/fs/cgroup/cgroup.procs",
                            "the container's cgroup2 mounted");
-                const char *v = line_value(out, "CGMOUNT");
+                const char *v = itest_line_value(out, "CGMOUNT");
                 TAP_OK(v && strstr(v, " ro,"), "cgroup2:ro mounts read-only (%s)", strna(v));
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 safe_close(res.pidfd);
         }
         config_free(c);
@@ -486,7 +400,7 @@ static int run_container(BerthConfig *c, const char *name, int cgroup_fd, SpawnR
         TAP_EQ_INT(r, 0, "spawn %s (%s)", name, strna(error));
         if (r < 0)
                 return r;
-        *ret_out = read_console(master, 15000);
+        *ret_out = itest_read_console(master, 15000);
         if (!strstr(*ret_out, SCRIPT_END) || getenv("SPAWN_TEST_VERBOSE"))
                 TAP_DIAG("console: %s", *ret_out);
         if (ret_master)
@@ -495,7 +409,7 @@ static int run_container(BerthConfig *c, const char *name, int cgroup_fd, SpawnR
 }
 
 static uint64_t status_hex(const char *out, const char *key) {
-        const char *v = line_value(out, key);
+        const char *v = itest_line_value(out, key);
         return v ? strtoull(v, NULL, 16) : UINT64_MAX;
 }
 
@@ -524,8 +438,8 @@ static void test_caps(void) {
                        "cap.drop sys_admin net_raw: CapBnd has all but those (%" PRIx64 ")", bnd);
                 TAP_OK(eff == bnd, "root init's CapEff equals its bounding set (%" PRIx64 ")", eff);
                 TAP_EQ_INT(status_hex(out, "CapInh"), 0, "nothing inheritable");
-                TAP_EQ_STR(line_value(out, "NoNewPrivs"), "1", "lxc.no_new_privs = 1: NoNewPrivs: 1");
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_STR(itest_line_value(out, "NoNewPrivs"), "1", "lxc.no_new_privs = 1: NoNewPrivs: 1");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 safe_close(res.pidfd);
         }
         config_free(c);
@@ -538,8 +452,8 @@ static void test_caps(void) {
                 TAP_EQ_INT(status_hex(out2, "CapBnd"), 1, "cap.keep chown: CapBnd is only CAP_CHOWN");
                 TAP_EQ_INT(status_hex(out2, "CapEff"), 1, "and CapEff too");
                 TAP_EQ_INT(status_hex(out2, "CapPrm"), 1, "and CapPrm too");
-                TAP_EQ_STR(line_value(out2, "NoNewPrivs"), "0", "no_new_privs unset: NoNewPrivs: 0");
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_STR(itest_line_value(out2, "NoNewPrivs"), "0", "no_new_privs unset: NoNewPrivs: 0");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 safe_close(res.pidfd);
         }
         config_free(c);
@@ -560,14 +474,14 @@ static void test_init_ids(void) {
         c->init_groups[1] = 27;
         c->n_init_groups = 2;
         if (run_container(c, "spawn-ids", -1, &res, NULL, &out) >= 0) {
-                TAP_EQ_STR(line_value(out, "ID"), "1000:1000:1000 4 27", "id inside: uid, gid and groups");
-                TAP_EQ_STR(line_value(out, "WHO"), "uid=1000 gid=1000 groups=4,27", "id inside shows them");
-                TAP_EQ_STR(line_value(out, "Uid"), "1000\t1000\t1000\t1000", "real/effective/saved/fs uid");
-                TAP_EQ_STR(line_value(out, "Groups"), "4 27", "exactly lxc.init.groups");
+                TAP_EQ_STR(itest_line_value(out, "ID"), "1000:1000:1000 4 27", "id inside: uid, gid and groups");
+                TAP_EQ_STR(itest_line_value(out, "WHO"), "uid=1000 gid=1000 groups=4,27", "id inside shows them");
+                TAP_EQ_STR(itest_line_value(out, "Uid"), "1000\t1000\t1000\t1000", "real/effective/saved/fs uid");
+                TAP_EQ_STR(itest_line_value(out, "Groups"), "4 27", "exactly lxc.init.groups");
                 TAP_EQ_INT(status_hex(out, "CapEff"), 0, "non-root init: no effective capabilities");
                 TAP_EQ_INT(status_hex(out, "CapPrm"), 0, "non-root init: no permitted capabilities");
                 TAP_EQ_INT(status_hex(out, "CapAmb"), 0, "non-root init: no ambient capabilities");
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 safe_close(res.pidfd);
         }
         config_free(c);
@@ -611,9 +525,9 @@ static void test_userns(void) {
         c->idmaps[1] = (BerthIdmap) { .type = 'g', .nsid = 0, .hostid = 100000, .range = 65536 };
         c->n_idmaps = 2;
         if (run_container(c, "spawn-userns", cgfd, &res, &master, &out) >= 0) {
-                TAP_EQ_STR(line_value(out, "UID"), "0:0", "inside, init is root (id -u, id -g)");
-                TAP_EQ_STR(line_value(out, "UIDMAP"), "0 100000 65536", "/proc/self/uid_map shows the map");
-                TAP_EQ_STR(line_value(out, "GIDMAP"), "0 100000 65536", "/proc/self/gid_map shows the map");
+                TAP_EQ_STR(itest_line_value(out, "UID"), "0:0", "inside, init is root (id -u, id -g)");
+                TAP_EQ_STR(itest_line_value(out, "UIDMAP"), "0 100000 65536", "/proc/self/uid_map shows the map");
+                TAP_EQ_STR(itest_line_value(out, "GIDMAP"), "0 100000 65536", "/proc/self/gid_map shows the map");
                 TAP_OK(status_hex(out, "CapEff") != 0, "root inside has capabilities (in its namespace)");
 
                 /* From the host, while it runs. */
@@ -625,22 +539,22 @@ static void test_userns(void) {
                 (void) read_full_file(path, &hostmap, NULL);
                 TAP_OK(hostmap && strstr(hostmap, "100000") && strstr(hostmap, "65536"), "uid_map seen from the host");
 
-                TAP_EQ_STR(line_value(out, "TOUCH"), "ok", "root inside can write its rootfs");
+                TAP_EQ_STR(itest_line_value(out, "TOUCH"), "ok", "root inside can write its rootfs");
                 snprintf(path, sizeof path, "%s/root/x", rootfs);
                 int k = lstat(path, &st);
                 TAP_OK(k == 0 && st.st_uid == 100000 && st.st_gid == 100000,
                        "a file created inside is owned by 100000:100000 on the host (%d:%d)",
                        k == 0 ? (int) st.st_uid : -1, k == 0 ? (int) st.st_gid : -1);
 
-                const char *v = line_value(out, "MKNOD");
+                const char *v = itest_line_value(out, "MKNOD");
                 TAP_OK(v && strstr(v, "Operation not permitted"), "mknod /dev/sda fails with EPERM (%s)", strna(v));
-                TAP_EQ_STR(line_value(out, "NOSDA"), "1", "no /dev/sda appeared");
-                TAP_EQ_STR(line_value(out, "DEV"), "console fd full null ptmx pts random shm stderr stdin stdout "
+                TAP_EQ_STR(itest_line_value(out, "NOSDA"), "1", "no /dev/sda appeared");
+                TAP_EQ_STR(itest_line_value(out, "DEV"), "console fd full null ptmx pts random shm stderr stdin stdout "
                            "tty urandom zero", "/dev has only the autodev nodes");
-                TAP_EQ_STR(line_value(out, "DEVNULL"), "ok", "/dev/null works for the container's root");
-                TAP_EQ_STR(line_value(out, "SYS"), "lo", "a fresh sysfs for its own network namespace");
+                TAP_EQ_STR(itest_line_value(out, "DEVNULL"), "ok", "/dev/null works for the container's root");
+                TAP_EQ_STR(itest_line_value(out, "SYS"), "lo", "a fresh sysfs for its own network namespace");
                 if (cgfd >= 0) {
-                        TAP_EQ_STR(line_value(out, "CGDELEGATE"), "ok",
+                        TAP_EQ_STR(itest_line_value(out, "CGDELEGATE"), "ok",
                                    "root inside may create a sub-cgroup (payload cgroup delegated)");
                         TAP_OK(stat(cg, &st) == 0 && st.st_uid == 100000 && st.st_gid == 100000,
                                "payload cgroup owned by the container's root on the host");
@@ -650,7 +564,7 @@ static void test_userns(void) {
                         TAP_SKIP("no cgroup2 hierarchy: cgroup delegation not tested");
 
                 TAP_EQ_INT(loop_write(master, "\n", 1), 0, "release init");
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 TAP_OK(si.si_code == CLD_EXITED && si.si_status == 0, "init exited 0");
                 safe_close(res.pidfd);
         }
@@ -673,12 +587,12 @@ static void test_userns(void) {
         c->idmaps[1] = (BerthIdmap) { .type = 'g', .nsid = 0, .hostid = 100000, .range = 65536 };
         c->n_idmaps = 2;
         if (run_container(c, "spawn-userns-hostnet", -1, &res, NULL, &out2) >= 0) {
-                TAP_EQ_STR(line_value(out2, "UID"), "0", "user-namespaced container sharing the host network");
-                const char *v = line_value(out2, "SYSMNT");
+                TAP_EQ_STR(itest_line_value(out2, "UID"), "0", "user-namespaced container sharing the host network");
+                const char *v = itest_line_value(out2, "SYSMNT");
                 TAP_OK(v && startswith(v, "ro:sysfs "), "the host's sysfs bound read-only on /sys (%s)", strna(v));
-                TAP_EQ_STR(line_value(out2, "SYSRO"), "1", "the host's /sys is read-only inside");
-                TAP_EQ_STR(line_value(out2, "CGRO"), "1", "and so are its submounts");
-                TAP_EQ_INT(reap(res.pidfd, &si), 0, "init reaped");
+                TAP_EQ_STR(itest_line_value(out2, "SYSRO"), "1", "the host's /sys is read-only inside");
+                TAP_EQ_STR(itest_line_value(out2, "CGRO"), "1", "and so are its submounts");
+                TAP_EQ_INT(itest_reap(res.pidfd, &si), 0, "init reaped");
                 safe_close(res.pidfd);
         }
         config_free(c);

@@ -370,34 +370,6 @@ payload_cgroup() {
         echo "$CGROUP2_ROOT$cg"
 }
 
-# ---- feature probes ----
-# PROBE: while berthd/the monitor gain the methods of issues 3 and 4, a script that tests one of them first
-# calls it once and hands the output here. The whole script is skipped (TAP "1..0 # SKIP") only when the
-# answer says the method does not exist yet: org.freedesktop.DBus.Error.UnknownMethod from berthd, or
-# org.berth1.Error.NotSupported "... does not implement <Method> ..." relayed from the monitor. Any other
-# answer (success or a real error) runs the tests. Must be called before the first TAP line. Remove the
-# calls (grep PROBE) once the features are wired. BERTH_ITEST_IGNORE_PROBES=1 disables the skip.
-skip_if_unimplemented() { # FEATURE ICALL_OUTPUT
-        local feature=$1 out=$2 name
-        # BERTH_ITEST_IGNORE_PROBES=1 runs the tests anyway (to watch them fail while the feature lands).
-        [[ ${BERTH_ITEST_IGNORE_PROBES:-} == 1 ]] && return 0
-        name=$(err_name "$out")
-        if [[ $name == org.freedesktop.DBus.Error.UnknownMethod ||
-              ($name == org.berth1.Error.NotSupported && $out == *"does not implement"*) ]]; then
-                ((_tap_n == 0)) || bail_out "skip_if_unimplemented after TAP output"
-                diag "probe answer: ${out//$'\n'/ }"
-                echo "1..0 # SKIP $feature not implemented by this build"
-                exit 0
-        fi
-}
-# is_unimplemented ICALL_OUTPUT: the same test for one sub-case (PROBE), for a single "skip" line.
-is_unimplemented() {
-        local name
-        name=$(err_name "$1")
-        [[ $name == org.freedesktop.DBus.Error.UnknownMethod ||
-           ($name == org.berth1.Error.NotSupported && $1 == *"does not implement"*) ]]
-}
-
 # ---- polkit rules ----
 
 # polkit_rule FILE_NAME: write stdin as /etc/polkit-1/rules.d/FILE_NAME (inside the sandbox).
