@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "bus-util.h"
 #include "container-dbus.h"
 #include "container-lifecycle.h"
 #include "container-mount.h"
@@ -18,9 +19,6 @@
 #include "util/strv.h"
 
 #define CONTAINER_INTERFACE "org.berth1.Container"
-#define MONITOR_PATH "/org/berth1/monitor"
-#define MONITOR_INTERFACE "org.berth1.Monitor"
-
 /* The monitor replies to Stop only once everything is cleaned up; lxc.signal.stop may be a polite signal. */
 #define STOP_TIMEOUT_USEC (120ULL * 1000000ULL)
 /* Console calls are quick memory copies in the monitor; 0 = sd-bus's default (25 s). */
@@ -61,8 +59,7 @@ void container_fail_operations(Container *c, OperationType type, const char *err
                 if (o->type != type)
                         continue;
                 r = sd_bus_reply_method_errorf(o->message, error_name, "%s", text ?: "Operation failed.");
-                if (r < 0)
-                        log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+                bus_reply_or_log(r);
                 operation_free(o);
         }
 }
@@ -76,8 +73,7 @@ void container_complete_operations(Container *c, OperationType type) {
                 if (o->type != type)
                         continue;
                 r = sd_bus_reply_method_return(o->message, NULL);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+                bus_reply_or_log(r);
                 operation_free(o);
         }
 }
@@ -300,8 +296,7 @@ static int on_monitor_stop_reply(sd_bus_message *reply, void *userdata, sd_bus_e
         re = sd_bus_message_get_error(reply);
         if (re && monitor_error_to_reply(o, re, &e) == 0) {
                 r = sd_bus_reply_method_error(o->message, &e);
-                if (r < 0)
-                        log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+                bus_reply_or_log(r);
                 operation_free(o);
                 return 0;
         }
@@ -309,8 +304,7 @@ static int on_monitor_stop_reply(sd_bus_message *reply, void *userdata, sd_bus_e
         /* STOPPED (or the monitor is gone, which is the same thing). */
         log_info("Container '%s' stopped.", c->name);
         r = sd_bus_reply_method_return(o->message, NULL);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+        bus_reply_or_log(r);
         operation_free(o);
 
         /* The monitor exits now; don't wait for its socket to close before accepting the next Start. Other
@@ -331,7 +325,7 @@ static int container_send_stop(Container *c, Operation *o) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE, "Stop");
+        r = bus_new_monitor_call(c->monitor, "Stop", &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "a{sv}", 0);
         if (r >= 0)
@@ -360,8 +354,7 @@ static void container_run_deferred_stops(Container *c) {
                         r = sd_bus_reply_method_errnof(o->message, r, "Failed to ask the monitor of '%s' to stop: %m",
                                                        c->name);
                 }
-                if (r < 0)
-                        log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+                bus_reply_or_log(r);
                 operation_free(o);
         }
 }
@@ -438,8 +431,7 @@ static int on_monitor_read_console_reply(sd_bus_message *reply, void *userdata, 
                 r = sd_bus_reply_method_errnof(o->message, r, "Failed to send the console log: %m");
 
 finish:
-        if (r < 0)
-                log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+        bus_reply_or_log(r);
         operation_free(o);
         return 0;
 }
@@ -456,10 +448,30 @@ static int on_monitor_clear_console_reply(sd_bus_message *reply, void *userdata,
                 r = sd_bus_reply_method_error(o->message, &e);
         } else
                 r = sd_bus_reply_method_return(o->message, NULL);
-        if (r < 0)
-                log_debug_errno(r, "Failed to send a reply, ignoring: %m");
+        bus_reply_or_log(r);
         operation_free(o);
         return 0;
+}
+
+/* The common start of ReadConsoleLog and ClearConsoleLog: polkit's yes for verb, a running container, then
+ * the Operation. Returns 0 with *ret_operation set to go on, > 0 while polkit is still asking (the handler
+ * returns it), < 0 with error set. */
+static int console_operation_begin(Container *c, sd_bus_message *message, const char *verb, OperationType type,
+                                   Operation **ret_operation, sd_bus_error *error) {
+        int r;
+
+        r = container_verify_polkit(c, message, "org.berth1.console", verb, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        r = container_check_running(c, error);
+        if (r < 0)
+                return r;
+
+        r = container_operation_new(c, type, message, ret_operation, error);
+        return r < 0 ? r : 0;
 }
 
 static int method_read_console_log(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -482,32 +494,15 @@ static int method_read_console_log(sd_bus_message *message, void *userdata, sd_b
         if (r < 0)
                 return r;
 
-        r = container_verify_polkit(c, message, "org.berth1.console", "read-console", error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        r = container_check_running(c, error);
-        if (r < 0)
+        r = console_operation_begin(c, message, "read-console", OPERATION_READ_CONSOLE, &o, error);
+        if (r != 0)
                 return r;
 
-        r = container_operation_new(c, OPERATION_READ_CONSOLE, message, &o, error);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE,
-                                           "ReadConsoleLog");
+        r = bus_new_monitor_call(c->monitor, "ReadConsoleLog", &call);
         if (r >= 0)
                 r = sd_bus_message_append(call, "t", max_bytes);
         if (r >= 0)
-                r = sd_bus_message_open_container(call, 'a', "{sv}");
-        if (r >= 0 && clear)
-                r = sd_bus_message_append(call, "{sv}", "clear", "b", 1);
-        if (r >= 0 && consume)
-                r = sd_bus_message_append(call, "{sv}", "consume", "b", 1);
-        if (r >= 0)
-                r = sd_bus_message_close_container(call);
+                r = bus_append_flag_options(call, "clear", clear, "consume", consume, NULL);
         if (r >= 0)
                 r = sd_bus_call_async(c->monitor, &o->slot, call, on_monitor_read_console_reply, o,
                                       CONSOLE_TIMEOUT_USEC);
@@ -528,18 +523,8 @@ static int method_clear_console_log(sd_bus_message *message, void *userdata, sd_
         if (r < 0)
                 return r;
 
-        r = container_verify_polkit(c, message, "org.berth1.console", "clear-console", error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        r = container_check_running(c, error);
-        if (r < 0)
-                return r;
-
-        r = container_operation_new(c, OPERATION_CLEAR_CONSOLE, message, &o, error);
-        if (r < 0)
+        r = console_operation_begin(c, message, "clear-console", OPERATION_CLEAR_CONSOLE, &o, error);
+        if (r != 0)
                 return r;
 
         r = sd_bus_call_method_async(c->monitor, &o->slot, NULL, MONITOR_PATH, MONITOR_INTERFACE,

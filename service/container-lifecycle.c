@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bus-util.h"
 #include "container-dbus.h"
 #include "container-lifecycle.h"
 #include "errors.h"
@@ -17,18 +18,10 @@
 #include "manager-dbus.h"
 #include "util/macro.h"
 
-#define MONITOR_PATH "/org/berth1/monitor"
-#define MONITOR_INTERFACE "org.berth1.Monitor"
-
 /* A wait of N seconds in the monitor gets N + 5 s before we give up on the monitor itself: it answers at
  * the deadline, and a forced shutdown still has to kill and clean up after it. */
 #define WAIT_SLACK_USEC (5ULL * 1000000ULL)
 #define USEC_PER_SEC 1000000ULL
-
-static void reply_or_log(int r) {
-        if (r < 0)
-                log_debug_errno(r, "Failed to send a reply, ignoring: %m");
-}
 
 int container_check_monitor(Container *c, sd_bus_error *error) {
         if (container_is_starting(c))
@@ -129,7 +122,7 @@ int container_monitor_call_new(Container *c, sd_bus_message *message, OperationT
         Operation *o;
         int r;
 
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE, member);
+        r = bus_new_monitor_call(c->monitor, member, &call);
         if (r < 0)
                 return sd_bus_error_set_errnof(
                         error, r, "Failed to build the %s call to the monitor of '%s': %m", member, c->name);
@@ -225,11 +218,34 @@ int container_on_monitor_void_reply(sd_bus_message *reply, void *userdata, sd_bu
         re = sd_bus_message_get_error(reply);
         if (re) {
                 (void) container_monitor_error(o->container, sd_bus_message_get_member(o->message), re, &e);
-                reply_or_log(sd_bus_reply_method_error(o->message, &e));
+                bus_reply_or_log(sd_bus_reply_method_error(o->message, &e));
         } else
-                reply_or_log(sd_bus_reply_method_return(o->message, NULL));
+                bus_reply_or_log(sd_bus_reply_method_return(o->message, NULL));
         operation_free(o);
         return 0;
+}
+
+/* The common start of Reboot, Shutdown, Freeze, Unfreeze and OpenConsole: a monitor to ask (checked before
+ * polkit, so nobody is asked for a password to act on a stopped container; the handler runs again from the
+ * top once polkit answers, so this is checked again then), polkit's yes for verb, then the Operation and
+ * the empty call of member. Returns 0 with *ret_operation and *ret_call set to go on, > 0 while polkit is
+ * still asking (the handler returns it), < 0 with error set. */
+static int monitor_operation_begin(Container *c, sd_bus_message *message, const char *action, const char *verb,
+                                   OperationType type, const char *member, Operation **ret_operation,
+                                   sd_bus_message **ret_call, sd_bus_error *error) {
+        int r;
+
+        r = container_check_monitor(c, error);
+        if (r < 0)
+                return r;
+
+        r = container_verify_polkit(c, message, action, verb, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        return container_monitor_call_new(c, message, type, member, ret_operation, ret_call, error);
 }
 
 /* ---- Reboot, Shutdown ---- */
@@ -241,7 +257,7 @@ static void reply_bool_operations(Container *c, OperationType type, bool b) {
                 next = o->next;
                 if (o->type != type)
                         continue;
-                reply_or_log(sd_bus_reply_method_return(o->message, "b", b));
+                bus_reply_or_log(sd_bus_reply_method_return(o->message, "b", b));
                 operation_free(o);
         }
 }
@@ -267,16 +283,16 @@ static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_e
         if (re) {
                 if (container_monitor_error(c, sd_bus_message_get_member(o->message), re, &e))
                         /* The monitor went away while we waited: see container_lifecycle_monitor_gone(). */
-                        reply_or_log(sd_bus_reply_method_return(o->message, "b", shutdown));
+                        bus_reply_or_log(sd_bus_reply_method_return(o->message, "b", shutdown));
                 else
-                        reply_or_log(sd_bus_reply_method_error(o->message, &e));
+                        bus_reply_or_log(sd_bus_reply_method_error(o->message, &e));
                 operation_free(o);
                 return 0;
         }
 
         r = sd_bus_message_read(reply, "b", &b);
         if (r < 0) {
-                reply_or_log(sd_bus_reply_method_errorf(o->message, SD_BUS_ERROR_FAILED,
+                bus_reply_or_log(sd_bus_reply_method_errorf(o->message, SD_BUS_ERROR_FAILED,
                                                         "Malformed %s reply from the monitor of '%s'.",
                                                         sd_bus_message_get_member(o->message), c->name));
                 operation_free(o);
@@ -285,7 +301,7 @@ static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_e
 
         log_info("%s of '%s': %s.", shutdown ? "Shutdown" : "Reboot", c->name,
                  shutdown ? (b ? "stopped" : "still running") : (b ? "running again" : "did not come back"));
-        reply_or_log(sd_bus_reply_method_return(o->message, "b", b));
+        bus_reply_or_log(sd_bus_reply_method_return(o->message, "b", b));
 
         /* Having waited (timeout != 0), true means STOPPED and cleaned up, as for Stop: forget the monitor
          * now, so a Start right after is not told that the container is still shutting down. With timeout 0
@@ -337,30 +353,15 @@ static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationTy
         if (r < 0)
                 return r;
 
-        /* Before polkit, so nobody is asked for a password to reboot a stopped container. The handler runs
-         * again from the top once polkit answers, so this is checked again then. */
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        r = container_verify_polkit(c, message, "org.berth1.manage", shutdown ? "shutdown" : "reboot", error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        r = container_monitor_call_new(c, message, type, member, &o, &call, error);
-        if (r < 0)
+        r = monitor_operation_begin(c, message, "org.berth1.manage", shutdown ? "shutdown" : "reboot", type,
+                                    member, &o, &call, error);
+        if (r != 0)
                 return r;
         o->timeout = timeout;
 
         r = sd_bus_message_append(call, "i", timeout);
         if (r >= 0)
-                r = sd_bus_message_open_container(call, 'a', "{sv}");
-        if (r >= 0 && force)
-                r = sd_bus_message_append(call, "{sv}", "force", "b", 1);
-        if (r >= 0)
-                r = sd_bus_message_close_container(call);
+                r = bus_append_flag_options(call, "force", force, NULL);
         if (r < 0) {
                 operation_free(o);
                 return r;
@@ -396,19 +397,9 @@ static int freeze_or_unfreeze(sd_bus_message *message, Container *c, bool freeze
         r = bus_read_options(message, NULL, error);
         if (r < 0)
                 return r;
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        r = container_verify_polkit(c, message, "org.berth1.manage", freeze ? "freeze" : "unfreeze", error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        r = container_monitor_call_new(c, message, freeze ? OPERATION_FREEZE : OPERATION_UNFREEZE, member, &o,
-                                       &call, error);
-        if (r < 0)
+        r = monitor_operation_begin(c, message, "org.berth1.manage", freeze ? "freeze" : "unfreeze",
+                                    freeze ? OPERATION_FREEZE : OPERATION_UNFREEZE, member, &o, &call, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_append(call, "a{sv}", 0);
         if (r < 0) {
@@ -443,7 +434,7 @@ static int on_monitor_open_console_reply(sd_bus_message *reply, void *userdata, 
         re = sd_bus_message_get_error(reply);
         if (re) {
                 (void) container_monitor_error(o->container, "OpenConsole", re, &e);
-                reply_or_log(sd_bus_reply_method_error(o->message, &e));
+                bus_reply_or_log(sd_bus_reply_method_error(o->message, &e));
                 operation_free(o);
                 return 0;
         }
@@ -460,7 +451,7 @@ static int on_monitor_open_console_reply(sd_bus_message *reply, void *userdata, 
                 if (r < 0)
                         r = sd_bus_reply_method_errnof(o->message, r, "Failed to pass the console fd: %m");
         }
-        reply_or_log(r);
+        bus_reply_or_log(r);
         operation_free(o);
         return 0;
 }
@@ -478,18 +469,9 @@ int method_open_console(sd_bus_message *message, void *userdata, sd_bus_error *e
                 return sd_bus_error_set(
                         error, BERTH_ERROR_NOT_SUPPORTED,
                         "This connection cannot pass file descriptors, which OpenConsole needs.");
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        r = container_verify_polkit(c, message, "org.berth1.console", "console", error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        r = container_monitor_call_new(c, message, OPERATION_OPEN_CONSOLE, "OpenConsole", &o, &call, error);
-        if (r < 0)
+        r = monitor_operation_begin(c, message, "org.berth1.console", "console", OPERATION_OPEN_CONSOLE,
+                                    "OpenConsole", &o, &call, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_append(call, "a{sv}", 0);
         if (r < 0) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "bus-util.h"
 #include "container-dbus.h"
 #include "container-lifecycle.h"
 #include "container-mount.h"
@@ -212,11 +213,7 @@ int method_mount(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         if (r >= 0)
                 r = sd_bus_message_append(call, "s", data);
         if (r >= 0)
-                r = sd_bus_message_open_container(call, 'a', "{sv}");
-        if (r >= 0 && idmap)
-                r = sd_bus_message_append(call, "{sv}", "idmap", "b", 1);
-        if (r >= 0)
-                r = sd_bus_message_close_container(call);
+                r = bus_append_flag_options(call, "idmap", idmap, NULL);
         if (r < 0) {
                 operation_free(o);
                 return r;

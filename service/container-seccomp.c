@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "container-dbus.h"
 #include "container-lifecycle.h"
 #include "container-seccomp.h"
@@ -17,9 +18,6 @@
 #include "util/macro.h"
 
 #define CONTAINER_INTERFACE "org.berth1.Container"
-#define MONITOR_PATH "/org/berth1/monitor"
-#define MONITOR_INTERFACE "org.berth1.Monitor"
-
 /* Subscribers per container: each is a bus connection with a NameOwnerChanged match. */
 #define SECCOMP_SUBSCRIBERS_MAX 32U
 
@@ -189,8 +187,7 @@ static void watch_remove_subscriber(SeccompWatch *w, const char *name) {
                 int r;
 
                 /* No reply wanted: nothing to do with it (sd_bus_call_async() insists on a callback). */
-                r = sd_bus_message_new_method_call(w->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE,
-                                                   "SeccompUnsubscribe");
+                r = bus_new_monitor_call(w->monitor, "SeccompUnsubscribe", &call);
                 if (r >= 0)
                         r = sd_bus_message_append(call, "a{sv}", 0);
                 if (r >= 0)
@@ -284,11 +281,6 @@ static int watch_add_subscriber(SeccompWatch *w, const char *name) {
 
 /* ---- forwarding ---- */
 
-static void reply_or_log(int r) {
-        if (r < 0)
-                log_debug_errno(r, "Failed to send a reply, ignoring: %m");
-}
-
 /* The monitor's error reply → ours (container_monitor_error's mapping: EINVAL → InvalidArgs, ...). */
 static void reply_monitor_error(SeccompCall *call, const sd_bus_error *e) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -298,7 +290,7 @@ static void reply_monitor_error(SeccompCall *call, const sd_bus_error *e) {
                 (void) container_monitor_error(c, sd_bus_message_get_member(call->message), e, &error);
         else
                 sd_bus_error_setf(&error, BERTH_ERROR_NOT_RUNNING, "Container '%s' is gone.", call->container);
-        reply_or_log(sd_bus_reply_method_error(call->message, &error));
+        bus_reply_or_log(sd_bus_reply_method_error(call->message, &error));
 }
 
 static int call_monitor(Container *c, sd_bus_message *message, sd_bus_message *call_msg,
@@ -321,6 +313,27 @@ static int call_monitor(Container *c, sd_bus_message *message, sd_bus_message *c
                 return sd_bus_error_set_errnof(error, r, "Cannot reach the monitor of '%s': %m", c->name);
         TAKE_PTR(call);
         return 1;
+}
+
+/* The common start of the seccomp methods: polkit's yes for verb, a monitor to ask, then the empty call of
+ * member to it. Returns 0 with *ret_call set to go on, > 0 while polkit is still asking (the handler returns
+ * it), < 0 (with error set where there is more to say than the errno). */
+static int seccomp_call_begin(Container *c, sd_bus_message *message, const char *verb, const char *member,
+                              sd_bus_message **ret_call, sd_bus_error *error) {
+        int r;
+
+        r = container_verify_polkit(c, message, "org.berth1.seccomp", verb, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        r = container_check_monitor(c, error);
+        if (r < 0)
+                return r;
+
+        r = bus_new_monitor_call(c->monitor, member, ret_call);
+        return r < 0 ? r : 0;
 }
 
 /* Options of SubscribeSeccomp, passed on to the monitor: timeout_ms u, default_errno i. */
@@ -374,7 +387,7 @@ static int on_monitor_subscribe_reply(sd_bus_message *reply, void *userdata, sd_
         }
         c = manager_get_container(call->manager, call->container);
         if (!c || !c->monitor || sd_bus_message_get_bus(reply) != c->monitor) {
-                reply_or_log(sd_bus_reply_method_errorf(call->message, BERTH_ERROR_NOT_RUNNING,
+                bus_reply_or_log(sd_bus_reply_method_errorf(call->message, BERTH_ERROR_NOT_RUNNING,
                                                         "Container '%s' stopped.", call->container));
                 return 0;
         }
@@ -382,14 +395,14 @@ static int on_monitor_subscribe_reply(sd_bus_message *reply, void *userdata, sd_
         if (r >= 0)
                 r = watch_add_subscriber(w, sender);
         if (r == -EBUSY)
-                reply_or_log(sd_bus_reply_method_errorf(call->message, BERTH_ERROR_BUSY,
+                bus_reply_or_log(sd_bus_reply_method_errorf(call->message, BERTH_ERROR_BUSY,
                                                         "Container '%s' has too many seccomp subscribers.",
                                                         c->name));
         else if (r < 0)
-                reply_or_log(sd_bus_reply_method_errnof(call->message, r, "Cannot subscribe: %m"));
+                bus_reply_or_log(sd_bus_reply_method_errnof(call->message, r, "Cannot subscribe: %m"));
         else {
                 log_info("%s subscribed to the seccomp notifications of '%s'.", sender, c->name);
-                reply_or_log(sd_bus_reply_method_return(call->message, NULL));
+                bus_reply_or_log(sd_bus_reply_method_return(call->message, NULL));
                 return 0;
         }
         /* Nothing was recorded: do not leave the monitor subscribed for nobody. */
@@ -412,20 +425,10 @@ int method_subscribe_seccomp(sd_bus_message *message, void *userdata, sd_bus_err
         if (!sd_bus_message_get_sender(message))
                 return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED, "Subscribing needs a bus connection.");
 
-        r = container_verify_polkit(c, message, "org.berth1.seccomp", "seccomp-subscribe", error);
-        if (r < 0)
+        r = seccomp_call_begin(c, message, "seccomp-subscribe", "SeccompSubscribe", &call, error);
+        if (r != 0)
                 return r;
-        if (r == 0)
-                return 1;
-
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE,
-                                           "SeccompSubscribe");
-        if (r >= 0)
-                r = sd_bus_message_open_container(call, 'a', "{sv}");
+        r = sd_bus_message_open_container(call, 'a', "{sv}");
         if (r >= 0 && has_timeout)
                 r = sd_bus_message_append(call, "{sv}", "timeout_ms", "u", timeout_ms);
         if (r >= 0 && has_errno)
@@ -444,7 +447,7 @@ static int on_monitor_void_reply(sd_bus_message *reply, void *userdata, sd_bus_e
         if (e)
                 reply_monitor_error(call, e);
         else
-                reply_or_log(sd_bus_reply_method_return(call->message, NULL));
+                bus_reply_or_log(sd_bus_reply_method_return(call->message, NULL));
         return 0;
 }
 
@@ -464,20 +467,10 @@ int method_seccomp_respond(sd_bus_message *message, void *userdata, sd_bus_error
         if (r < 0)
                 return r;
 
-        r = container_verify_polkit(c, message, "org.berth1.seccomp", "seccomp-respond", error);
-        if (r < 0)
+        r = seccomp_call_begin(c, message, "seccomp-respond", "SeccompRespond", &call, error);
+        if (r != 0)
                 return r;
-        if (r == 0)
-                return 1;
-
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE,
-                                           "SeccompRespond");
-        if (r >= 0)
-                r = sd_bus_message_append(call, "tixua{sv}", id, err, val, flags, 0);
+        r = sd_bus_message_append(call, "tixua{sv}", id, err, val, flags, 0);
         if (r < 0)
                 return r;
         return call_monitor(c, message, call, on_monitor_void_reply, error);
@@ -494,9 +487,9 @@ static int on_monitor_notify_fd_reply(sd_bus_message *reply, void *userdata, sd_
         }
         r = sd_bus_message_read(reply, "h", &fd);
         if (r < 0)
-                reply_or_log(sd_bus_reply_method_errnof(call->message, r, "Malformed reply from the monitor: %m"));
+                bus_reply_or_log(sd_bus_reply_method_errnof(call->message, r, "Malformed reply from the monitor: %m"));
         else
-                reply_or_log(sd_bus_reply_method_return(call->message, "h", fd)); /* sd-bus dups it */
+                bus_reply_or_log(sd_bus_reply_method_return(call->message, "h", fd)); /* sd-bus dups it */
         return 0;
 }
 
@@ -511,20 +504,10 @@ int method_seccomp_notify_fd(sd_bus_message *message, void *userdata, sd_bus_err
 
         /* The raw listener lets its holder answer any notification of this container: rules can tell it
          * apart from SeccompRespond by verb=seccomp-notify-fd. */
-        r = container_verify_polkit(c, message, "org.berth1.seccomp", "seccomp-notify-fd", error);
-        if (r < 0)
+        r = seccomp_call_begin(c, message, "seccomp-notify-fd", "SeccompNotifyFd", &call, error);
+        if (r != 0)
                 return r;
-        if (r == 0)
-                return 1;
-
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_call(c->monitor, &call, NULL, MONITOR_PATH, MONITOR_INTERFACE,
-                                           "SeccompNotifyFd");
-        if (r >= 0)
-                r = sd_bus_message_append(call, "a{sv}", 0);
+        r = sd_bus_message_append(call, "a{sv}", 0);
         if (r < 0)
                 return r;
         return call_monitor(c, message, call, on_monitor_notify_fd_reply, error);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-util.h"
 #include "config/config.h"
 #include "container-dbus.h"
 #include "container-lifecycle.h"
@@ -14,9 +15,6 @@
 #include "util/fd-util.h"
 #include "util/macro.h"
 #include "util/strv.h"
-
-#define MONITOR_PATH "/org/berth1/monitor"
-#define MONITOR_INTERFACE "org.berth1.Monitor"
 
 int manager_new(const char *root, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;

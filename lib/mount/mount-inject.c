@@ -349,6 +349,82 @@ typedef struct InjectArgs {
         bool source_is_dir;
 } InjectArgs;
 
+/* Would resolving path inside the container climb above its "/" through ".." (directly or in a symlink's
+ * target)? RESOLVE_IN_ROOT already clamps such a walk to the container's root, so it can never reach a
+ * host path; but a target like "/mnt/x -> /../../etc" is almost certainly an attempt to reach the host,
+ * and silently mounting on the container's /etc instead would surprise the caller: refuse it. Returns 1
+ * for an escape, 0 otherwise, <0 on errors. */
+static int path_escapes_root(int root_fd, const char *path) {
+        char cur[PATH_MAX] = "", rest[PATH_MAX];
+        size_t cur_len = 0;
+        unsigned links = 0;
+
+        if (strlen(path) >= sizeof rest)
+                return -ENAMETOOLONG;
+        strcpy(rest, path);
+        for (;;) {
+                char *p = rest + strspn(rest, "/");
+                size_t n = strcspn(p, "/");
+                char name[NAME_MAX + 1];
+
+                if (n == 0)
+                        return 0;
+                if (n > NAME_MAX)
+                        return -ENAMETOOLONG;
+                memcpy(name, p, n);
+                name[n] = 0;
+                memmove(rest, p + n, strlen(p + n) + 1);
+
+                if (streq(name, "."))
+                        continue;
+                if (streq(name, "..")) {
+                        if (cur_len == 0)
+                                return 1;
+                        while (cur_len > 0 && cur[cur_len - 1] != '/')
+                                cur_len--;
+                        if (cur_len > 0)
+                                cur_len--; /* the '/' */
+                        cur[cur_len] = 0;
+                        continue;
+                }
+                if (cur_len + 1 + n >= sizeof cur)
+                        return -ENAMETOOLONG;
+                size_t saved = cur_len;
+                cur[cur_len++] = '/';
+                memcpy(cur + cur_len, name, n + 1);
+                cur_len += n;
+
+                _cleanup_close_ int fd = sys_openat2(root_fd, cur, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                                                     CONTAINER_RESOLVE);
+                if (fd < 0) {
+                        if (errno == ENOENT)
+                                continue; /* nothing beyond this exists yet: only ".." can still escape */
+                        return -errno;
+                }
+                struct stat st;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (!S_ISLNK(st.st_mode))
+                        continue;
+
+                char target[PATH_MAX];
+                ssize_t k = readlinkat(fd, "", target, sizeof target - 1);
+                if (k < 0)
+                        return -errno;
+                target[k] = 0;
+                if (++links > 40)
+                        return -ELOOP;
+                if ((size_t) k + 1 + strlen(rest) >= sizeof rest)
+                        return -ENAMETOOLONG;
+                /* Splice the link's target in front of what is left to walk. */
+                memmove(rest + k + 1, rest, strlen(rest) + 1);
+                memcpy(rest, target, (size_t) k);
+                rest[k] = '/';
+                cur_len = target[0] == '/' ? 0 : saved;
+                cur[cur_len] = 0;
+        }
+}
+
 /* Resolve the target inside the container, creating what is missing: parents as 0755 directories,
  * the last component as a directory or an empty file matching the source. Every creation is relative
  * to an fd resolved in the container's root, never a string path on the host. *ret_created names the
@@ -361,6 +437,12 @@ static int resolve_target(const Container *c, const char *target, bool want_dir,
         struct stat st;
 
         ret_created[0] = 0;
+        int q = path_escapes_root(c->root_fd, target);
+        if (q < 0)
+                return report(rep, -q, "Cannot resolve target", target);
+        if (q > 0)
+                return report(rep, EINVAL, "The target leaves the container's root through '..' or a symlink:",
+                              target);
         fd = sys_openat2(c->root_fd, target, O_PATH | O_CLOEXEC, CONTAINER_RESOLVE);
         if (fd < 0 && errno != ENOENT)
                 return report(rep, errno, "Cannot resolve target", target);

@@ -11,7 +11,16 @@
 
 static unsigned tap_n, tap_failed;
 
+/* A description or detail with a line break would end the TAP line early: print it on one line. */
+static inline void tap_one_line(char *s) {
+        for (; s && *s; s++)
+                if (*s == '\n' || *s == '\r')
+                        *s = ' ';
+}
+
 static inline void tap_result(int ok, const char *file, int line, const char *what, const char *detail) {
+        tap_one_line((char *) what);
+        tap_one_line((char *) detail);
         tap_n++;
         if (!ok)
                 tap_failed++;

@@ -16,23 +16,11 @@
 #include "config/config.h"
 #include "seccomp/seccomp-load.h"
 #include "tap.h"
+#include "unit-util.h"
 #include "util/fileio.h"
 #include "util/strv.h"
 
 static char tmpdir[] = "/tmp/berth-config-seccomp-XXXXXX";
-
-static char *get(const BerthConfig *c, const char *key) {
-        char *v = NULL;
-        if (berth_config_get_item(c, key, &v) < 0 && asprintf(&v, "<error>") < 0)
-                abort();
-        return v;
-}
-
-#define CHECK_GET(c, key, expected)                                                    \
-        do {                                                                           \
-                _cleanup_free_ char *_v = get(c, key);                                 \
-                TAP_EQ_STR(_v, expected, "get %s", key);                               \
-        } while (0)
 
 static const char *tmp_path(const char *rel) {
         static char buf[4][PATH_MAX];

@@ -15,27 +15,11 @@
 
 #include "config/config.h"
 #include "tap.h"
+#include "unit-util.h"
 #include "util/fileio.h"
 #include "util/strv.h"
 
 static char tmpdir[PATH_MAX];
-
-/* get_item as a string, or "<errno N>" so a failing get shows up in the TAP diff. */
-static char *get(const BerthConfig *c, const char *key) {
-        char *v = NULL;
-        int r = berth_config_get_item(c, key, &v);
-        if (r < 0) {
-                if (asprintf(&v, "<errno %d>", -r) < 0)
-                        abort();
-        }
-        return v;
-}
-
-#define CHECK_GET(c, key, expected)                                                    \
-        do {                                                                           \
-                _cleanup_free_ char *_v = get(c, key);                                 \
-                TAP_EQ_STR(_v, expected, "get %s", key);                               \
-        } while (0)
 
 /* set_item; returns r and checks the error message when expected_error is not NULL. */
 static int set(BerthConfig *c, const char *key, const char *value, const char *expected_error) {
@@ -855,7 +839,7 @@ static void test_round_trip(void) {
 
         const char *const *keys = berth_config_list_keys();
         for (size_t i = 0; keys[i]; i++) {
-                _cleanup_free_ char *a = get(c, keys[i]), *b = get(c2, keys[i]);
+                _cleanup_free_ char *a = unit_config_get(c, keys[i]), *b = unit_config_get(c2, keys[i]);
                 TAP_EQ_STR(b, a, "%s survives the round trip", keys[i]);
         }
         TAP_EQ_INT(c2->mount_auto, c->mount_auto, "mount_auto equal");

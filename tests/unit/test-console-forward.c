@@ -18,6 +18,7 @@
 
 #include "ctl/console-forward.h"
 #include "tap.h"
+#include "unit-util.h"
 #include "util/fd-util.h"
 #include "util/macro.h"
 #include "util/pty-util.h"
@@ -71,25 +72,6 @@ static Report finish(Child *c, int timeout_ms) {
         waitpid(c->pid, NULL, 0);
         c->report_fd = safe_close(c->report_fd);
         return rep;
-}
-
-/* Up to `want` bytes within 2 s, NUL-terminated. */
-static size_t read_some(int fd, char *buf, size_t want) {
-        size_t got = 0;
-
-        while (got < want) {
-                struct pollfd p = { .fd = fd, .events = POLLIN };
-                if (poll(&p, 1, 2000) <= 0)
-                        break;
-                ssize_t k = read(fd, buf + got, want - got);
-                if (k < 0 && errno == EAGAIN)
-                        continue;
-                if (k <= 0)
-                        break;
-                got += (size_t) k;
-        }
-        buf[got] = 0;
-        return got;
 }
 
 static bool is_raw(int fd) {
@@ -162,22 +144,22 @@ static void test_tty(void) {
         TAP_OK(WAIT_FOR(winsize_is(ps, 30, 90)), "the console gets the local size at start");
 
         TAP_EQ_INT(write(tm, "abc", 3), 3, "type abc");
-        read_some(ps, buf, 3);
+        unit_read_some(ps, buf, 3);
         TAP_EQ_STR(buf, "abc", "the console gets it at once, without a newline");
         TAP_EQ_INT(write(ps, "hi\r\n", 4), 4, "the container answers");
-        read_some(tm, buf, 4);
+        unit_read_some(tm, buf, 4);
         TAP_EQ_STR(buf, "hi\r\n", "the terminal shows it unchanged (no output processing)");
 
         TAP_EQ_INT(write(tm, "\x03", 1), 1, "Ctrl-C");
-        read_some(ps, buf, 1);
+        unit_read_some(ps, buf, 1);
         TAP_EQ_STR(buf, "\x03", "goes to the container, it does not interrupt berthctl");
         TAP_EQ_INT(write(tm, "\x01\x01", 2), 2, "Ctrl-a Ctrl-a");
-        read_some(ps, buf, 1);
+        unit_read_some(ps, buf, 1);
         TAP_EQ_STR(buf, "\x01", "sends one Ctrl-a");
         TAP_EQ_INT(write(tm, "\x01", 1), 1, "Ctrl-a, then later");
         usleep(50 * 1000);
         TAP_EQ_INT(write(tm, "x", 1), 1, "x");
-        read_some(ps, buf, 2);
+        unit_read_some(ps, buf, 2);
         TAP_EQ_STR(buf, "\x01x", "an unknown command sends both keys");
 
         TAP_EQ_INT(pty_set_winsize(tm, 45, 120), 0, "the local terminal is resized");
@@ -186,7 +168,7 @@ static void test_tty(void) {
 
         /* Read before the child exits: its exit closes the master, and a hang-up discards unread input. */
         TAP_EQ_INT(write(tm, "z\x01q", 3), 3, "z, Ctrl-a q");
-        read_some(ps, buf, 1);
+        unit_read_some(ps, buf, 1);
         TAP_EQ_STR(buf, "z", "what came before the escape was sent");
         rep = finish(&c, 3000);
         TAP_OK(rep.r == 0 && rep.end == CONSOLE_FORWARD_DETACHED, "detached (r=%d end=%d)", rep.r, rep.end);
@@ -226,7 +208,7 @@ static void test_tty_signal_and_hangup(void) {
         rep = finish(&c, 3000);
         TAP_OK(rep.r == 0 && rep.end == CONSOLE_FORWARD_HANGUP, "console hang-up ends it (r=%d end=%d)", rep.r,
                rep.end);
-        read_some(tm, buf, 5);
+        unit_read_some(tm, buf, 5);
         TAP_EQ_STR(buf, "bye\r\n", "output from before the hang-up was shown");
         TAP_OK(is_cooked(ts), "the terminal is restored");
 }
@@ -253,14 +235,14 @@ static void test_pipe(void) {
         const char cmd[] = "echo \x01q\n";
         TAP_EQ_INT(write(in[1], cmd, strlen(cmd)), (long long) strlen(cmd), "a command on a pipe");
         in[1] = safe_close(in[1]);
-        read_some(ps, buf, strlen(cmd));
+        unit_read_some(ps, buf, strlen(cmd));
         TAP_EQ_STR(buf, cmd, "reaches the console unchanged: no escape sequence in pipe mode");
         TAP_OK(winsize_is(ps, 33, 77), "no terminal, so the console's size was left alone");
 
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         TAP_EQ_INT(write(ps, "answer\r\n", 8), 8, "the container answers after the input ended");
-        read_some(out[0], buf, 8);
+        unit_read_some(out[0], buf, 8);
         TAP_EQ_STR(buf, "answer\r\n", "the answer is still forwarded");
         rep = finish(&c, 4000);
         clock_gettime(CLOCK_MONOTONIC, &t1);

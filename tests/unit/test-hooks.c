@@ -18,25 +18,12 @@
 #include "config/config.h"
 #include "spawn/hooks.h"
 #include "tap.h"
+#include "unit-util.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
 #include "util/strv.h"
 
 static char tmpdir[PATH_MAX];
-
-static char *get(const BerthConfig *c, const char *key) {
-        char *v = NULL;
-        int r = berth_config_get_item(c, key, &v);
-        if (r < 0 && asprintf(&v, "<errno %d>", -r) < 0)
-                abort();
-        return v;
-}
-
-#define CHECK_GET(c, key, expected)                                                    \
-        do {                                                                           \
-                _cleanup_free_ char *_v = get(c, key);                                 \
-                TAP_EQ_STR(_v, expected, "get %s", key);                               \
-        } while (0)
 
 static int set(BerthConfig *c, const char *key, const char *value) {
         return berth_config_set_item(c, key, value, NULL);

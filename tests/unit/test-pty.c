@@ -14,28 +14,10 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "unit-util.h"
 #include "util/fd-util.h"
 #include "util/macro.h"
 #include "util/pty-util.h"
-
-/* Reads from a non-blocking fd until `want` bytes arrived or 2 s passed. */
-static ssize_t read_some(int fd, char *buf, size_t want) {
-        size_t got = 0;
-
-        while (got < want) {
-                struct pollfd p = { .fd = fd, .events = POLLIN };
-                if (poll(&p, 1, 2000) <= 0)
-                        break;
-                ssize_t k = read(fd, buf + got, want - got);
-                if (k < 0 && errno == EAGAIN)
-                        continue;
-                if (k <= 0)
-                        break;
-                got += (size_t) k;
-        }
-        buf[got] = 0;
-        return (ssize_t) got;
-}
 
 int main(void) {
         _cleanup_close_ int master = -EBADF, slave = -EBADF;
@@ -73,7 +55,7 @@ int main(void) {
 
         /* Output: "\n" becomes "\r\n" like on a real console. */
         TAP_EQ_INT(write(slave, "hello\n", 6), 6, "write on slave");
-        TAP_EQ_INT(read_some(master, buf, 7), 7, "read on master");
+        TAP_EQ_INT(unit_read_some(master, buf, 7), 7, "read on master");
         TAP_EQ_STR(buf, "hello\r\n", "master sees the slave's output with CRLF");
 
         /* Input: canonical, so the slave gets a whole line; ECHO sends it back to the master. */
@@ -84,7 +66,7 @@ int main(void) {
                 ssize_t k = read(slave, buf, sizeof buf - 1);
                 buf[k > 0 ? k : 0] = 0;
                 TAP_EQ_STR(buf, "ls\n", "slave reads the line typed on the master");
-                TAP_EQ_INT(read_some(master, buf, 4), 4, "echo reaches the master");
+                TAP_EQ_INT(unit_read_some(master, buf, 4), 4, "echo reaches the master");
                 TAP_EQ_STR(buf, "ls\r\n", "echo is the typed line");
         }
 
