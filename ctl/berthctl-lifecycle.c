@@ -319,7 +319,6 @@ int berthctl_lifecycle_main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const LifecycleVerb *verb;
         const char *name;
-        unsigned n_args;
         int r;
 
         /* The first non-option argument, skipping the values of berthctl's options that take one (ours and
@@ -336,12 +335,10 @@ int berthctl_lifecycle_main(int argc, char *argv[]) {
         verb = optind < argc ? find_verb(argv[optind]) : NULL;
         if (!verb)
                 return ctl_usage("unknown command, see 'berthctl --help'.");
-        n_args = (unsigned) (argc - optind - 1);
-        if (n_args != verb->n_args)
-                return ctl_usage("%s takes %u argument%s, got %u.", verb->name, verb->n_args,
-                                 verb->n_args == 1 ? "" : "s", n_args);
-        if (arg_verb_opts & ~verb->opts)
-                return ctl_usage("option not valid for '%s', see 'berthctl --help'.", verb->name);
+        r = ctl_check_verb_usage(verb->name, verb->n_args, (unsigned) (argc - optind - 1), verb->opts,
+                                 arg_verb_opts);
+        if (r != 0)
+                return r;
         if (verb->run == verb_mount && type_is_bind(arg_type) && arg_options)
                 return ctl_usage("--options passes filesystem options: it needs --type.");
         if (verb->run == verb_mount && !type_is_bind(arg_type) && (arg_recursive || arg_idmap))

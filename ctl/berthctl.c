@@ -818,12 +818,10 @@ int main(int argc, char *argv[]) {
                         verb = &verbs[i];
         if (!verb)
                 return ctl_usage("unknown command '%s', see 'berthctl --help'.", argv[optind]);
-        unsigned n_args = (unsigned) (argc - optind - 1);
-        if (n_args != verb->n_args)
-                return ctl_usage("%s takes %u argument%s, got %u.", verb->name, verb->n_args,
-                                 verb->n_args == 1 ? "" : "s", n_args);
-        if (arg_verb_opts & ~verb->opts)
-                return ctl_usage("option not valid for '%s', see 'berthctl --help'.", verb->name);
+        r = ctl_check_verb_usage(verb->name, verb->n_args, (unsigned) (argc - optind - 1), verb->opts,
+                                 arg_verb_opts);
+        if (r != 0)
+                return r;
 
         if (verb->run == verb_create && !arg_config && !arg_template)
                 return ctl_usage("create needs --config FILE or --template NAME.");

@@ -90,7 +90,8 @@ int ctl_connect_bus(const CtlBusArgs *args, sd_bus **ret) {
         } else
                 r = sd_bus_open_system(&bus); /* honours $DBUS_SYSTEM_BUS_ADDRESS */
         if (r < 0)
-                return ctl_fail(r, "Failed to connect to %s", args->host ?: args->address ?: "the system bus");
+                return ctl_fail(r, "Failed to connect to %s",
+                                args->host ?: args->address ?: "the system bus");
 
         /* Like systemctl: allow polkit to ask unless told not to. A tty agent is only spawned for the
          * local bus (see ctl_agent_open()), but a graphical agent may answer even without a tty. */
@@ -147,13 +148,24 @@ int ctl_new_container_call(sd_bus *bus, const CtlBusArgs *args, const char *name
         return 0;
 }
 
-int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *what, sd_bus_message **reply) {
+int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *what,
+             sd_bus_message **reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         r = sd_bus_call(bus, m, timeout_usec, &error, reply);
         if (r < 0)
                 return ctl_fail_call(&error, r, what);
+        return 0;
+}
+
+int ctl_check_verb_usage(const char *verb, unsigned n_expected, unsigned n_args, unsigned opts_accepted,
+                         unsigned opts_given) {
+        if (n_args != n_expected)
+                return ctl_usage("%s takes %u argument%s, got %u.", verb, n_expected,
+                                 n_expected == 1 ? "" : "s", n_args);
+        if (opts_given & ~opts_accepted)
+                return ctl_usage("option not valid for '%s', see 'berthctl --help'.", verb);
         return 0;
 }
 

@@ -82,6 +82,12 @@ int ctl_new_container_call(sd_bus *bus, const CtlBusArgs *args, const char *name
 /* sd_bus_call(); returns 0 or, having printed why, an exit code. */
 int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *what, sd_bus_message **reply);
 
+/* What every verb table checks: that the verb got n_expected arguments (it got n_args) and no option
+ * outside opts_accepted (a bit mask; opts_given is what the command line set). 0, or having printed why,
+ * EXIT_USAGE. */
+int ctl_check_verb_usage(const char *verb, unsigned n_expected, unsigned n_args, unsigned opts_accepted,
+                         unsigned opts_given);
+
 /* The first non-option argument, skipping the values of the long options listed in with_value
  * (NULL-terminated) and of -H, without getopt, which would permute argv under another parser. */
 const char *ctl_peek_verb(int argc, char *argv[], const char *const *with_value);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,11 +36,22 @@ void container_send_changed(Container *c, char **properties) {
                 log_warning_errno(r, "Failed to emit PropertiesChanged for '%s', ignoring: %m", c->name);
 }
 
+int container_verify_polkit_details(Container *c, sd_bus_message *message, const char *action, const char *verb,
+                                    const char *const *extra, sd_bus_error *error) {
+        const char *details[4 + 2 * 8 + 1] = { "container", c->name, "verb", verb };
+        size_t n = 4;
+
+        for (const char *const *e = extra; e && *e; e++) {
+                assert(n < ELEMENTSOF(details) - 1);
+                details[n++] = *e;
+        }
+        details[n] = NULL;
+        return bus_verify_polkit_async(message, action, details, &c->manager->polkit_registry, error);
+}
+
 int container_verify_polkit(Container *c, sd_bus_message *message, const char *action, const char *verb,
                             sd_bus_error *error) {
-        const char *details[] = { "container", c->name, "verb", verb, NULL };
-
-        return bus_verify_polkit_async(message, action, details, &c->manager->polkit_registry, error);
+        return container_verify_polkit_details(c, message, action, verb, NULL, error);
 }
 
 void container_fail_operations(Container *c, OperationType type, const char *error_name, const char *format, ...) {

@@ -20,6 +20,9 @@ void container_send_changed(Container *c, char **properties);
  * bus_verify_polkit_async(): <0 denied/failed, 0 pending (return 1 from the handler), 1 authorized. */
 int container_verify_polkit(Container *c, sd_bus_message *message, const char *action, const char *verb,
                             sd_bus_error *error);
+/* The same with more details: extra holds key, value, key, value, ..., NULL (at most 8 pairs). */
+int container_verify_polkit_details(Container *c, sd_bus_message *message, const char *action, const char *verb,
+                                    const char *const *extra, sd_bus_error *error);
 
 /* Answer every pending request of that type with the error and drop it. */
 void container_fail_operations(Container *c, OperationType type, const char *error_name, const char *format, ...)

@@ -225,21 +225,18 @@ int container_on_monitor_void_reply(sd_bus_message *reply, void *userdata, sd_bu
         return 0;
 }
 
-/* The common start of Reboot, Shutdown, Freeze, Unfreeze and OpenConsole: a monitor to ask (checked before
- * polkit, so nobody is asked for a password to act on a stopped container; the handler runs again from the
- * top once polkit answers, so this is checked again then), polkit's yes for verb, then the Operation and
- * the empty call of member. Returns 0 with *ret_operation and *ret_call set to go on, > 0 while polkit is
- * still asking (the handler returns it), < 0 with error set. */
-static int monitor_operation_begin(Container *c, sd_bus_message *message, const char *action, const char *verb,
-                                   OperationType type, const char *member, Operation **ret_operation,
-                                   sd_bus_message **ret_call, sd_bus_error *error) {
+int container_monitor_operation_begin(Container *c, sd_bus_message *message, const char *action, const char *verb,
+                                      const char *const *extra_details, OperationType type, const char *member,
+                                      Operation **ret_operation, sd_bus_message **ret_call, sd_bus_error *error) {
         int r;
 
+        /* Before polkit, so nobody is asked for a password to act on a stopped container. The handler runs
+         * again from the top once polkit answers, so this is checked again then. */
         r = container_check_monitor(c, error);
         if (r < 0)
                 return r;
 
-        r = container_verify_polkit(c, message, action, verb, error);
+        r = container_verify_polkit_details(c, message, action, verb, extra_details, error);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -353,8 +350,8 @@ static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationTy
         if (r < 0)
                 return r;
 
-        r = monitor_operation_begin(c, message, "org.berth1.manage", shutdown ? "shutdown" : "reboot", type,
-                                    member, &o, &call, error);
+        r = container_monitor_operation_begin(c, message, "org.berth1.manage", shutdown ? "shutdown" : "reboot",
+                                              NULL, type, member, &o, &call, error);
         if (r != 0)
                 return r;
         o->timeout = timeout;
@@ -397,8 +394,9 @@ static int freeze_or_unfreeze(sd_bus_message *message, Container *c, bool freeze
         r = bus_read_options(message, NULL, error);
         if (r < 0)
                 return r;
-        r = monitor_operation_begin(c, message, "org.berth1.manage", freeze ? "freeze" : "unfreeze",
-                                    freeze ? OPERATION_FREEZE : OPERATION_UNFREEZE, member, &o, &call, error);
+        r = container_monitor_operation_begin(c, message, "org.berth1.manage", freeze ? "freeze" : "unfreeze",
+                                              NULL, freeze ? OPERATION_FREEZE : OPERATION_UNFREEZE, member, &o,
+                                              &call, error);
         if (r != 0)
                 return r;
         r = sd_bus_message_append(call, "a{sv}", 0);
@@ -469,8 +467,8 @@ int method_open_console(sd_bus_message *message, void *userdata, sd_bus_error *e
                 return sd_bus_error_set(
                         error, BERTH_ERROR_NOT_SUPPORTED,
                         "This connection cannot pass file descriptors, which OpenConsole needs.");
-        r = monitor_operation_begin(c, message, "org.berth1.console", "console", OPERATION_OPEN_CONSOLE,
-                                    "OpenConsole", &o, &call, error);
+        r = container_monitor_operation_begin(c, message, "org.berth1.console", "console", NULL,
+                                              OPERATION_OPEN_CONSOLE, "OpenConsole", &o, &call, error);
         if (r != 0)
                 return r;
         r = sd_bus_message_append(call, "a{sv}", 0);

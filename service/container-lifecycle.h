@@ -30,6 +30,14 @@ int container_check_monitor(Container *c, sd_bus_error *error);
  * the arguments). On failure nothing is left behind and error is set (Busy when too many are in flight). */
 int container_monitor_call_new(Container *c, sd_bus_message *message, OperationType type, const char *member,
                                Operation **ret_operation, sd_bus_message **ret_call, sd_bus_error *error);
+/* The common start of a method the monitor carries out: a monitor to ask (container_check_monitor(), before
+ * polkit, so nobody is asked for a password to act on a stopped container), polkit's yes for action with
+ * details container=<name>, verb=<verb> and extra_details (see container_verify_polkit_details(); may be
+ * NULL), then container_monitor_call_new(). Returns 0 with *ret_operation and *ret_call set to go on, > 0
+ * while polkit is still asking (the handler returns it), < 0 with error set. */
+int container_monitor_operation_begin(Container *c, sd_bus_message *message, const char *action, const char *verb,
+                                      const char *const *extra_details, OperationType type, const char *member,
+                                      Operation **ret_operation, sd_bus_message **ret_call, sd_bus_error *error);
 /* Send call asynchronously on behalf of o; callback gets o as userdata and must answer and free it.
  * timeout_usec: 0 = sd-bus's default (25 s), UINT64_MAX = none. On failure o is freed and error set. */
 int container_monitor_call_send(Operation *o, sd_bus_message *call, uint64_t timeout_usec,

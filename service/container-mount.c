@@ -190,24 +190,10 @@ int method_mount(sd_bus_message *message, void *userdata, sd_bus_error *error) {
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "The mount data is too long (%zu bytes, at most %u).", strlen(data),
                                          BUS_OPTION_STRING_MAX);
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        {
-                const char *details[] = {"container", c->name,  "verb", "mount", "source",
-                                         source,      "target", target, NULL};
-
-                r = bus_verify_polkit_async(message, "org.berth1.mount", details,
-                                            &c->manager->polkit_registry, error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return 1;
-        }
-
-        r = container_monitor_call_new(c, message, OPERATION_MOUNT, "Mount", &o, &call, error);
-        if (r < 0)
+        r = container_monitor_operation_begin(c, message, "org.berth1.mount", "mount",
+                                              (const char *const[]){"source", source, "target", target, NULL},
+                                              OPERATION_MOUNT, "Mount", &o, &call, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_append(call, "ssst", source, target, fstype, flags);
         if (r >= 0)
@@ -251,23 +237,10 @@ int method_umount(sd_bus_message *message, void *userdata, sd_bus_error *error) 
                         "MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW", error);
         if (r < 0)
                 return r;
-        r = container_check_monitor(c, error);
-        if (r < 0)
-                return r;
-
-        {
-                const char *details[] = {"container", c->name, "verb", "umount", "target", target, NULL};
-
-                r = bus_verify_polkit_async(message, "org.berth1.mount", details,
-                                            &c->manager->polkit_registry, error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return 1;
-        }
-
-        r = container_monitor_call_new(c, message, OPERATION_UMOUNT, "Umount", &o, &call, error);
-        if (r < 0)
+        r = container_monitor_operation_begin(c, message, "org.berth1.mount", "umount",
+                                              (const char *const[]){"target", target, NULL}, OPERATION_UMOUNT,
+                                              "Umount", &o, &call, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_append(call, "sta{sv}", target, flags, 0);
         if (r < 0) {

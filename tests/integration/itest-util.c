@@ -15,6 +15,18 @@
 #include "util/fileio.h"
 #include "util/macro.h"
 
+bool itest_can_run(void) {
+        if (geteuid() != 0) {
+                printf("1..0 # SKIP needs root\n");
+                return false;
+        }
+        if (access("/bin/busybox", X_OK) < 0) {
+                printf("1..0 # SKIP /bin/busybox (busybox-static) missing\n");
+                return false;
+        }
+        return true;
+}
+
 int itest_write_file(const char *path, const char *s) {
         return write_file_atomic(path, s, strlen(s), 0644);
 }

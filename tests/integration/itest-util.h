@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the C integration tests (test-spawn, test-seccomp, test-hooks, test-mount-inject) share: a busybox
- * rootfs, reading a container's console, reaping init through its pidfd. */
+/* What the C integration tests (test-spawn, test-seccomp, test-hooks, test-mount-inject, test-capi*) share:
+ * the skip check, a busybox rootfs, reading a container's console, reaping init through its pidfd. */
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The console scripts end by printing this, so the reader knows the output is complete. SCRIPT_END_CMD
  * prints it split, so that /proc/1/cmdline (which the scripts may echo too) does not contain it. */
 #define SCRIPT_END "END-OF-TEST"
 #define SCRIPT_END_CMD "echo END-OF-\"\"TEST"
+
+/* Whether the test can run here (root, /bin/busybox); if not, prints TAP's "1..0 # SKIP <why>". */
+bool itest_can_run(void);
 
 /* s into path (mode 0644), replacing it atomically. */
 int itest_write_file(const char *path, const char *s);

@@ -20,6 +20,7 @@
 #include <systemd/sd-bus.h>
 
 #include "berth.h"
+#include "itest-util.h"
 #include "mount/mount-inject.h"
 #include "tests/unit/tap.h"
 #include "util/fd-util.h"
@@ -331,14 +332,8 @@ static void test_stop_while_attached(void) {
 int main(void) {
         pid_t pid = 0;
 
-        if (geteuid() != 0) {
-                printf("1..0 # SKIP needs root\n");
+        if (!itest_can_run())
                 return 0;
-        }
-        if (access("/bin/busybox", X_OK) < 0) {
-                printf("1..0 # SKIP needs busybox-static\n");
-                return 0;
-        }
         if (!mkdtemp(root)) {
                 printf("Bail out! mkdtemp: %m\n");
                 return 1;

@@ -17,6 +17,7 @@
 
 #include "berth.h"
 #include "cgroup/cgroup.h"
+#include "itest-util.h"
 #include "tests/unit/tap.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
@@ -862,14 +863,8 @@ static void test_definitions(void) {
 }
 
 int main(void) {
-        if (geteuid() != 0) {
-                printf("1..0 # SKIP needs root\n");
+        if (!itest_can_run())
                 return 0;
-        }
-        if (access("/bin/busybox", X_OK) < 0) {
-                printf("1..0 # SKIP needs busybox-static\n");
-                return 0;
-        }
         if (!mkdtemp(root)) {
                 printf("Bail out! mkdtemp: %m\n");
                 return 1;

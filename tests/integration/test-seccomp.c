@@ -253,7 +253,9 @@ static void test_notify(void) {
         TAP_OK(loop_write(master, "go\n", 3) >= 0, "let the shell run mknod");
         struct pollfd pfd = { .fd = seccomp_notifier_get_fd(n), .events = POLLIN };
         TAP_EQ_INT(poll(&pfd, 1, 10000), 1, "a notification arrives");
-        TAP_EQ_INT(seccomp_notifier_process(n), 0, "processed");
+        /* 1 too: within one call the answer can let the shell finish and the container exit (hang-up). */
+        r = seccomp_notifier_process(n);
+        TAP_OK(r == 0 || r == 1, "processed (%d)", r);
         TAP_EQ_STR(syscall_name, "mknodat", "it is init's mknodat");
         out = itest_read_console(master, 10000);
         snprintf(expect, sizeof expect, "mknod: /tmp/fifo3: %s", strerror(NOTIFY_ERRNO));
@@ -395,14 +397,8 @@ static void test_bad_profile(void) {
 }
 
 int main(void) {
-        if (geteuid() != 0) {
-                printf("1..0 # SKIP needs root\n");
+        if (!itest_can_run())
                 return 0;
-        }
-        if (access("/bin/busybox", X_OK) < 0) {
-                printf("1..0 # SKIP /bin/busybox (busybox-static) missing\n");
-                return 0;
-        }
         if (!seccomp_supported()) {
                 printf("1..0 # SKIP the kernel has no seccomp filters\n");
                 return 0;
