@@ -37,7 +37,7 @@ show "cat demo1.conf"
 sed 's/^/    /' "$T/demo1.conf"
 run_cmd "berthctl create demo1 --template busybox --config demo1.conf" \
         berthctl create demo1 --template busybox --config "$T/demo1.conf" || fail "berthctl create"
-show "cat /var/lib/berth/containers/demo1/config"
+show "cat $BERTH_ROOT_DIR/containers/demo1/config   # /var/lib/berth/containers/demo1/config when installed"
 sed 's/^/    /' "$BERTH_ROOT_DIR/containers/demo1/config" || true
 run_cmd "berthctl list" berthctl list
 
