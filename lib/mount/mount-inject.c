@@ -684,7 +684,18 @@ static int make_bind(const MountInjectRequest *req, uint64_t attr, const Contain
                 return set_error(ret_error, -EINVAL, "Bind mounts take no filesystem options (\"%s\")",
                                  req->data);
 
-        fd = open_tree(AT_FDCWD, req->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+        /* polkit approved this exact path (the "source" detail): open exactly it. A symlink anywhere in it
+         * could be swapped between the check and the open by whoever owns it, so none is followed. */
+        _cleanup_close_ int src_fd = sys_openat2(AT_FDCWD, req->source, O_PATH | O_CLOEXEC,
+                                                 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (src_fd < 0 && errno == ELOOP)
+                return set_error(ret_error, -EINVAL,
+                                 "The source %s contains a symbolic link; name the resolved path instead",
+                                 req->source);
+        if (src_fd < 0)
+                return set_error(ret_error, -errno, "Cannot open source %s: %m", req->source);
+        fd = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                           (recursive ? AT_RECURSIVE : 0));
         if (fd < 0)
                 return set_error(ret_error, -errno, "Cannot open source %s: %m", req->source);
 

@@ -423,6 +423,15 @@ static void test_targets(const Box *box) {
         TAP_OK(access(cpath(box, "/mnt/never"), F_OK) < 0, "no target created for a missing source");
         r = inject(box, "relative/path", "/mnt/never", "", MS_BIND, "", false, &err);
         TAP_EQ_INT(r, -EINVAL, "a relative source is refused");
+        free(err);
+        err = NULL;
+        /* The source is opened exactly as polkit saw it: a symlink (which its owner could swap after the
+         * check) is refused rather than followed. */
+        TAP_OK(symlink(tpath("src-dir"), tpath("src-link")) == 0, "symlink src-link -> src-dir");
+        r = inject(box, tpath("src-link"), "/mnt/never", "", MS_BIND, "", false, &err);
+        TAP_EQ_INT(r, -EINVAL, "a source through a symlink is refused (%s)", strna(err));
+        TAP_OK(err && strstr(err, "symbolic link"), "the message says why");
+        TAP_OK(access(cpath(box, "/mnt/never"), F_OK) < 0, "no target created for a refused source");
         r = inject(box, tpath("src-dir"), "/mnt/never", "", MS_BIND | MS_MOVE, "", false, &err);
         TAP_EQ_INT(r, -EINVAL, "MS_MOVE is refused (%s)", strna(err));
         r = inject(box, tpath("src-dir"), "/mnt/never", "", MS_BIND, "", true, &err);
