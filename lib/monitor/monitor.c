@@ -346,7 +346,7 @@ static void console_drain(Monitor *m) {
                 if (console_read(m, 256) != -EAGAIN)
                         break;
                 struct pollfd p = { .fd = m->pty_master, .events = POLLIN };
-                if (poll(&p, 1, 20) <= 0)
+                if (poll(&p, 1, 5) <= 0)
                         break;
         }
 }

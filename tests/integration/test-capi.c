@@ -263,6 +263,10 @@ static void test_lifecycle(void) {
         cg = container_cgroup(name);
         rundir = run_dir_of(name);
         TAP_OK(cg && path_exists(cg), "container cgroup exists while running");
+        /* A container may make cgroups below its own (systemd inside does): stop must remove them too. */
+        if (asprintf(&p, "%s/payload/made-inside/deeper", cg) >= 0)
+                TAP_EQ_INT(mkdir_p(p, 0755), 0, "nested cgroups below the payload cgroup");
+        p = mfree(p);
         r = berth_container_stop(b, name);
         TAP_EQ_INT(r, 0, "stop");
         if (r < 0)
