@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "util/path-util.h"
 #include "bus-util.h"
 #include "container-dbus.h"
 #include "container-lifecycle.h"
@@ -126,6 +127,11 @@ static int check_path(const char *what, const char *path, sd_bus_error *error) {
         if (strlen(path) >= PATH_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The %s is longer than %d bytes.",
                                          what, PATH_MAX - 1);
+        /* polkit rules compare these strings: "/srv/a/../../etc" must not pass a rule written for /srv/a. */
+        if (!path_is_normalized(path))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The %s must be a normalised path (no '.', '..' or '//'), got '%s'.",
+                                         what, ECHO_ARG(path));
         return 0;
 }
 

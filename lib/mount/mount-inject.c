@@ -21,6 +21,7 @@
 #include "log/log.h"
 #include "mount/mount-inject.h"
 #include "util/fd-util.h"
+#include "util/path-util.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/strv.h"
@@ -680,6 +681,9 @@ static int make_bind(const MountInjectRequest *req, uint64_t attr, const Contain
 
         if (isempty(req->source) || req->source[0] != '/')
                 return set_error(ret_error, -EINVAL, "The source of a bind mount must be an absolute path");
+        if (!path_is_normalized(req->source))
+                return set_error(ret_error, -EINVAL,
+                                 "The source %s must be a normalised path (no '.', '..' or '//')", req->source);
         if (!isempty(req->data))
                 return set_error(ret_error, -EINVAL, "Bind mounts take no filesystem options (\"%s\")",
                                  req->data);

@@ -153,6 +153,15 @@ is "$(err_name "$out")" org.freedesktop.DBus.Error.InvalidArgs "MS_MOVE is Inval
 like "$out" MS_MOVE "… naming MS_MOVE"
 out=$(mnt "$M" "$S/dir" relative/target "" $MS_BIND "")
 is "$(err_name "$out")" org.freedesktop.DBus.Error.InvalidArgs "a relative target is InvalidArgs"
+# The source is opened exactly as polkit saw it: no walking up with "..", no symlinks followed.
+out=$(mnt "$M" "$S/dir/../dir" /mnt/dotdot "" $MS_BIND "")
+is "$(err_name "$out")" org.freedesktop.DBus.Error.InvalidArgs "a source with .. is InvalidArgs"
+like "$out" normalised "… asking for a normalised path"
+ln -s "$S/dir" "$S/dir-link"
+out=$(mnt "$M" "$S/dir-link" /mnt/vialink "" $MS_BIND "")
+is "$(err_name "$out")" org.freedesktop.DBus.Error.InvalidArgs "a source through a symlink is InvalidArgs"
+like "$out" "symbolic link" "… saying why"
+check "… nothing created for it" test ! -e "$T/rootfs/$M/mnt/vialink"
 is "$(nmounts "$pid")" "$base" "the container's mount count is back where it started"
 
 # ---- polkit: an unprivileged caller, and a rule allowing one source/target pair ----
