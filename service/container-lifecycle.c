@@ -296,8 +296,12 @@ static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_e
                 return 0;
         }
 
-        log_info("%s of '%s': %s.", shutdown ? "Shutdown" : "Reboot", c->name,
-                 shutdown ? (b ? "stopped" : "still running") : (b ? "running again" : "did not come back"));
+        if (o->timeout == 0) /* true only means the signal went out; the outcome is not known yet */
+                log_info("%s of '%s': signal sent.", shutdown ? "Shutdown" : "Reboot", c->name);
+        else
+                log_info("%s of '%s': %s.", shutdown ? "Shutdown" : "Reboot", c->name,
+                         shutdown ? (b ? "stopped" : "still running")
+                                  : (b ? "running again" : "did not come back"));
         bus_reply_or_log(sd_bus_reply_method_return(o->message, "b", b));
 
         /* Having waited (timeout != 0), true means STOPPED and cleaned up, as for Stop: forget the monitor

@@ -90,9 +90,9 @@ static void reply_all(Monitor *m, WaiterKind kind, int bool_or_errno, const char
         }
 }
 
-static bool has_unbounded_waiter(Monitor *m) {
+static bool has_request_waiter(Monitor *m) {
         for (size_t i = 0; i < m->n_waiters; i++)
-                if (is_bool_kind(m->waiters[i]->kind) && !m->waiters[i]->timer)
+                if (is_bool_kind(m->waiters[i]->kind))
                         return true;
         return false;
 }
@@ -103,12 +103,14 @@ static void request_clear(Monitor *m) {
         m->resend_source = sd_event_source_disable_unref(m->resend_source);
 }
 
-/* A request lasts as long as its longest waiter (Reboot(0)/Shutdown(0): MONITOR_REQUEST_DEFAULT_USEC);
- * after that an init exit is judged on its own again and nothing is re-sent. */
+/* A request lasts while a Reboot/Shutdown call waits for it (until its deadline, or its caller going away)
+ * and at least MONITOR_REQUEST_DEFAULT_USEC after a Reboot(0)/Shutdown(0), which has nobody waiting
+ * (request_until). After that an init exit is judged on its own again and nothing is re-sent: a Reboot(-1)
+ * whose caller disconnected must not keep signalling init forever. */
 static void request_check_expired(Monitor *m) {
         if (!m->reboot_requested && !m->shutdown_requested)
                 return;
-        if (has_unbounded_waiter(m) || now_usec(m) < m->request_until)
+        if (has_request_waiter(m) || now_usec(m) < m->request_until)
                 return;
         log_debug("Reboot/shutdown request expired");
         request_clear(m);
@@ -163,16 +165,13 @@ static int on_resend(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* Start (or extend) a reboot or shutdown request: the signal goes out now and then every 250 ms. */
+/* Start (or extend) a reboot or shutdown request: the signal goes out now and then every 250 ms. Only
+ * timeout 0 sets a bound here; a waiting call keeps the request alive by itself (request_check_expired). */
 static int request_start(Monitor *m, int timeout) {
-        uint64_t until;
         int r;
 
-        until = timeout < 0 ? UINT64_MAX
-                            : now_usec(m) + (timeout > 0 ? (uint64_t) timeout * 1000000ULL
-                                                         : MONITOR_REQUEST_DEFAULT_USEC);
-        if (until > m->request_until)
-                m->request_until = until;
+        if (timeout == 0 && now_usec(m) + MONITOR_REQUEST_DEFAULT_USEC > m->request_until)
+                m->request_until = now_usec(m) + MONITOR_REQUEST_DEFAULT_USEC;
 
         r = request_send(m);
         if (r < 0)
@@ -308,6 +307,22 @@ static bool is_frozen(Monitor *m) {
         return m->state == BERTH_STATE_FROZEN || m->state == BERTH_STATE_FREEZING;
 }
 
+/* SIGKILL to init (lxc-stop -k), as a Stop: a pending reboot is cancelled, a frozen payload thawed once the
+ * signal is queued; on_init_exit() then finishes and monitor_lifecycle_stopped() answers the waiters. */
+static void force_kill(Monitor *m, const char *why) {
+        bool was_frozen = is_frozen(m);
+        int r;
+
+        log_info("Shutting down container %s (%s): killing init %d", m->name, why, (int) m->init_pid);
+        r = sys_pidfd_send_signal(m->init_pidfd, SIGKILL);
+        if (r < 0 && r != -ESRCH)
+                log_error_errno(r, "Failed to kill init: %m");
+        m->stop_requested = true;
+        m->shutdown_requested = true;
+        monitor_lifecycle_stop_requested(m, was_frozen);
+        monitor_set_state(m, BERTH_STATE_STOPPING);
+}
+
 static bool is_running(Monitor *m) {
         return !m->finished && m->state != BERTH_STATE_STOPPED && m->init_pid > 0;
 }
@@ -366,10 +381,22 @@ int monitor_method_shutdown(sd_bus_message *message, void *userdata, sd_bus_erro
 
         if (!is_running(m))
                 return sd_bus_error_set_errnof(error, ENOTCONN, "Container %s is not running", m->name);
-        if (is_frozen(m))
-                return sd_bus_error_set_errnof(error, EBUSY, "Container %s is frozen", m->name);
-        if (timeout != 0 && m->n_waiters >= MONITOR_WAITERS_MAX)
+        if (is_frozen(m) && !force && !m->stop_requested)
+                return sd_bus_error_set_errnof(error, EBUSY, "container %s is frozen: unfreeze it first, "
+                                               "or use force", m->name);
+        if ((timeout != 0 || force) && m->n_waiters >= MONITOR_WAITERS_MAX)
                 return sd_bus_error_set_errnof(error, EBUSY, "Too many calls waiting on container %s", m->name);
+
+        /* A frozen init cannot act on the halt signal, and force with timeout 0 means no grace period: kill
+         * now as Stop does (a frozen payload is thawed after the signal), answer true once STOPPED. */
+        if (force && (timeout == 0 || is_frozen(m))) {
+                if (!m->stop_requested)
+                        force_kill(m, timeout == 0 ? "force, timeout 0" : "force, frozen");
+                r = waiter_add(m, message, WAITER_SHUTDOWN, UINT64_MAX, false);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, -r, "Failed to wait for the shutdown: %m");
+                return 1;
+        }
 
         /* Already being stopped (Stop, or a forced shutdown past its deadline): just wait for STOPPED. */
         if (!m->stop_requested) {
@@ -529,6 +556,22 @@ void monitor_lifecycle_rebooted(Monitor *m) {
         /* Only possible when init rebooted by itself (reboot -f) while a Freeze/Unfreeze was waiting. */
         reply_all(m, WAITER_FREEZE, ECANCELED, "container rebooted, not frozen");
         reply_all(m, WAITER_UNFREEZE, 0, NULL);
+}
+
+void monitor_lifecycle_reboot_failed(Monitor *m, bool config_error, const char *message) {
+        for (size_t i = m->n_waiters; i > 0; i--) {
+                MonitorWaiter *w = m->waiters[i - 1];
+                int r;
+
+                if (w->kind != WAITER_REBOOT)
+                        continue;
+                r = sd_bus_reply_method_errorf(
+                                w->message, config_error ? "org.berth1.Error.InvalidConfig" : SD_BUS_ERROR_FAILED,
+                                "%s", message);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to answer a waiting call, ignoring: %m");
+                waiter_remove(m, w);
+        }
 }
 
 void monitor_lifecycle_stopped(Monitor *m) {

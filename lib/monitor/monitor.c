@@ -432,6 +432,21 @@ static bool exit_is_reboot(Monitor *m, const siginfo_t *si) {
         return m->reboot_requested;
 }
 
+/* Waiting Reboot calls learn why the container stops instead of coming back (a failing post-stop hook is
+ * a documented stop, not an error: those get false). */
+_printf_(4, 5) static void reboot_failed(Monitor *m, bool config_error, int r, const char *fmt, ...) {
+        _cleanup_free_ char *text = NULL;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&text, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                text = NULL;
+        monitor_lifecycle_reboot_failed(m, config_error, text ?: strerror(-r));
+}
+
 /* Same monitor, same console pty and ring (attached consoles stay), new payload cgroup and init, with
  * the configuration re-read from disk (LXC reuses the one it started with). On failure the caller
  * stops the container; *ret_post_stop_ran says whether post-stop already ran. */
@@ -450,8 +465,12 @@ static int reboot_in_place(Monitor *m, bool *ret_post_stop_ran) {
         r = cgroup_remove(m->cgroup_payload, /* kill_remaining= */ true);
         if (r >= 0)
                 r = cgroup_create(m->cgroup_payload);
-        if (r < 0)
-                return log_error_errno(r, "Failed to renew cgroup %s, stopping: %m", m->cgroup_payload);
+        if (r < 0) {
+                log_error_errno(r, "Failed to renew cgroup %s, stopping: %m", m->cgroup_payload);
+                reboot_failed(m, false, r, "cannot reboot %s: failed to renew cgroup %s", m->name,
+                              m->cgroup_payload);
+                return r;
+        }
 
         *ret_post_stop_ran = true;
         r = run_post_stop(m, old_pid, true);
@@ -461,11 +480,14 @@ static int reboot_in_place(Monitor *m, bool *ret_post_stop_ran) {
         r = load_config(m, &error);
         if (r < 0) {
                 log_error("Cannot reboot %s, invalid configuration: %s", m->name, strna(error));
+                reboot_failed(m, true, r, "cannot reboot %s, invalid configuration: %s", m->name,
+                              error ?: strerror(-r));
                 return r;
         }
         r = monitor_ttys_setup(m, &error); /* the same ttys, unless lxc.tty.max changed */
         if (r < 0) {
                 log_error("Cannot reboot %s: %s", m->name, strna(error));
+                reboot_failed(m, false, r, "cannot reboot %s: %s", m->name, error ?: strerror(-r));
                 return r;
         }
 
@@ -474,6 +496,8 @@ static int reboot_in_place(Monitor *m, bool *ret_post_stop_ran) {
         r = spawn_init(m, &error);
         if (r < 0) {
                 log_error("Reboot of %s failed: %s", m->name, strna(error));
+                reboot_failed(m, false, r, "reboot of %s failed, container stopped: %s", m->name,
+                              error ?: strerror(-r));
                 return r;
         }
         monitor_set_state(m, BERTH_STATE_RUNNING);

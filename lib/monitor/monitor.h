@@ -125,6 +125,9 @@ int monitor_method_unfreeze(sd_bus_message *message, void *userdata, sd_bus_erro
 void monitor_lifecycle_init_exited(Monitor *m);
 /* A reboot in place reached RUNNING again: Reboot waiters get true. */
 void monitor_lifecycle_rebooted(Monitor *m);
+/* A reboot in place failed (the container stops next): Reboot waiters get org.berth1.Error.InvalidConfig
+ * (config_error) or org.freedesktop.DBus.Error.Failed, with message. */
+void monitor_lifecycle_reboot_failed(Monitor *m, bool config_error, const char *message);
 /* STOPPED (after cleanup): Reboot waiters get false, Shutdown waiters true, Freeze/Unfreeze ENOTCONN. */
 void monitor_lifecycle_stopped(Monitor *m);
 /* Called by Stop: a pending reboot is cancelled and a frozen payload thawed (after the signal). */

@@ -4,7 +4,7 @@
 # callers that vanish while waiting; an init that ignores SIGINT (false after the timeout, berthd answering
 # others meanwhile); an init that halts (halt -f: false at once); reboot -f issued inside; a reboot right
 # after Start (signal re-sent until init has its handler); a failing post-stop hook (STOPPED); the config
-# re-read from disk; NotRunning and InvalidArgs.
+# re-read from disk; a config made invalid on disk (InvalidConfig); NotRunning and InvalidArgs.
 source "$(dirname "$0")/lib/sandbox.sh"
 sandbox_init "$@"
 sandbox_start
@@ -16,6 +16,7 @@ H=rbhalt-$RUN_ID      # halts on SIGINT
 I=rbin-$RUN_ID        # reboots itself once, from inside
 E=rbearly-$RUN_ID     # installs its SIGINT handler only 1 s after start
 K=rbhook-$RUN_ID      # post-stop hook fails
+V=rbbad-$RUN_ID       # its config becomes invalid on disk before the reboot
 REBOOTING_BODY="trap '$BB reboot -f' INT
 echo \"itest init \$(hostname) ready\""
 
@@ -194,9 +195,32 @@ dt=$(($(now_ms) - t0))
 is "$out" "OK false" "Reboot(10) with a failing post-stop hook returns false (${dt} ms)"
 check "… and the container is STOPPED" wait_for -t 5 state_is "$K" STOPPED
 
-for n in "$R" "$S" "$H" "$I" "$E" "$K"; do
+# ---- the config became invalid on disk: the reboot fails with InvalidConfig, STOPPED ----
+is "$(err_name "$(new_container "$V" "$REBOOTING_BODY")")" OK "CreateContainer $V"
+is "$(err_name "$(start_container "$V")")" OK "Start $V"
+check "init printed its hostname $V" wait_for console_has "$V" "itest init $V ready"
+vcfg=$BERTH_ROOT_DIR/containers/$V/config
+cp "$vcfg" "$T/$V.config"
+echo "lxc.bogus.key = 1" >>"$vcfg"
+out=$(icall reboot "$V" 10)
+is "$(err_name "$out")" org.berth1.Error.InvalidConfig "Reboot(10) with an invalid config on disk is InvalidConfig"
+like "$out" "lxc.bogus.key" "… naming the problem"
+check "… and the container is STOPPED" wait_for -t 5 state_is "$V" STOPPED
+cp "$T/$V.config" "$vcfg"
+is "$(err_name "$(start_container "$V")")" OK "Start $V with the config repaired"
+check "init printed its hostname $V" wait_for console_has "$V" "itest init $V ready"
+echo "lxc.bogus.key = 1" >>"$vcfg"
+out=$(icall reboot "$V" 0)
+is "$out" "OK true" "Reboot(0) with an invalid config: true (the signal went out)"
+check "… and the container ends STOPPED" wait_for -t 10 state_is "$V" STOPPED
+vlog=$(grep -F "Reboot of '$V'" "$T/logs/berthd.log")
+like "$vlog" "signal sent" "berthd logs 'signal sent' for Reboot(0)"
+unlike "$vlog" "running again" "… not 'running again'"
+cp "$T/$V.config" "$vcfg"
+
+for n in "$R" "$S" "$H" "$I" "$E" "$K" "$V"; do
         state_is "$n" STOPPED || icall stop "$n" >/dev/null
         icall destroy "$n" >/dev/null
 done
-check_leftovers "$R" "$S" "$H" "$I" "$E" "$K"
+check_leftovers "$R" "$S" "$H" "$I" "$E" "$K" "$V"
 done_testing

@@ -2,7 +2,8 @@
 # Container.Shutdown (issue 3) through berthd: a cooperative init (the busybox template's, which exits on
 # SIGPWR/TERM/INT) stops and Shutdown returns true; a stubborn init (ignores every catchable signal) makes
 # Shutdown return false after the timeout and keeps running; with {force: true} it is killed after the
-# timeout and Shutdown returns true. Timeout 0 returns at once; a stopped container is NotRunning.
+# timeout and Shutdown returns true, with {force: true} and timeout 0 at once. Timeout 0 returns at once; a
+# stopped container is NotRunning; a frozen one is Busy without force and stopped (as Stop) with it.
 source "$(dirname "$0")/lib/sandbox.sh"
 sandbox_init "$@"
 sandbox_start
@@ -73,6 +74,33 @@ is "$(get_state "$S")" STOPPED "… and it is STOPPED"
 check "init ($spid) is gone" test ! -d "/proc/$spid"
 is "$(err_name "$(start_container "$S")")" OK "it starts again right after a forced shutdown"
 is "$(err_name "$(icall stop "$S")")" OK "Stop $S"
+
+# ---- force with timeout 0: killed at once (as lxc-stop -k), true once STOPPED ----
+is "$(err_name "$(start_container "$S")")" OK "Start $S again"
+check "the stubborn init is up" wait_for console_has "$S" STUBBORN-READY
+spid=$(get_init_pid "$S")
+t0=$(now_ms)
+out=$(icall shutdown "$S" 0 force)
+dt=$(($(now_ms) - t0))
+is "$out" "OK true" "Shutdown(0, {force: true}) of the stubborn init returns true"
+check "… at once (${dt} ms < 3000)" test "$dt" -lt 3000
+is "$(get_state "$S")" STOPPED "… and it is STOPPED (killed, not left RUNNING)"
+check "init ($spid) is gone" test ! -d "/proc/$spid"
+
+# ---- a frozen container: Busy without force; with force stopped as Stop does ----
+is "$(err_name "$(start_container "$S")")" OK "Start $S again"
+check "the stubborn init is up" wait_for console_has "$S" STUBBORN-READY
+is "$(err_name "$(icall freeze "$S")")" OK "Freeze $S"
+out=$(icall shutdown "$S" 5)
+is "$(err_name "$out")" org.berth1.Error.Busy "Shutdown(5) of a frozen container without force is Busy"
+like "$out" "is frozen: unfreeze it first, or use force" "… and says how to proceed"
+is "$(get_state "$S")" FROZEN "… it stays FROZEN"
+t0=$(now_ms)
+out=$(icall shutdown "$S" 5 force)
+dt=$(($(now_ms) - t0))
+is "$out" "OK true" "Shutdown(5, {force: true}) of a frozen container returns true"
+check "… without waiting the timeout (${dt} ms < 3000)" test "$dt" -lt 3000
+is "$(get_state "$S")" STOPPED "… and it is STOPPED"
 
 for n in "$C" "$Z" "$S"; do
         state_is "$n" STOPPED || icall stop "$n" >/dev/null

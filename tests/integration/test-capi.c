@@ -804,6 +804,111 @@ static void test_shutdown_freeze(void) {
         TAP_EQ_INT(berth_container_freeze(b, name), -ENOTCONN, "freeze when stopped: -ENOTCONN");
 }
 
+/* QA findings on Reboot/Shutdown: a forced Shutdown(0) kills at once; a Reboot(-1) whose caller went away
+ * stops re-sending; a reboot that cannot come back (config now invalid, rootfs gone) is an error, not a
+ * halt; a forced Shutdown of a frozen container stops it. */
+static void test_lifecycle_fixes(void) {
+        _cleanup_free_ char *cfg = NULL, *text = NULL, *bad_text = NULL, *gone = NULL;
+        bool stopped = false, running = true;
+        char n[64];
+        size_t len;
+        long t0, dt;
+        pid_t child;
+        int r;
+
+        /* Shutdown(0, force) of an init that ignores SIGPWR: killed at once, true once STOPPED. */
+        snprintf(n, sizeof n, "sdforce-%d", (int) getpid());
+        if (define_script(n, "stub.sh", "trap '' INT PWR TERM\necho STUB-READY\n" LOOP_BODY, NULL) >= 0 &&
+            start_quiet(n) >= 0) {
+                free(wait_console(n, "STUB-READY", 5000, &len));
+                t0 = now_ms();
+                r = berth_container_shutdown(b, n, 0, true, &stopped);
+                dt = now_ms() - t0;
+                TAP_EQ_INT(r, 0, "shutdown(0, force) of an init that ignores SIGPWR");
+                TAP_OK(stopped && dt < 3000, "… true at once (%ld ms)", dt);
+                TAP_OK(wait_state(n, BERTH_STATE_STOPPED, 0), "… STOPPED when it returns");
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* Reboot(-1) whose caller is killed: the monitor stops re-sending SIGINT. */
+        snprintf(n, sizeof n, "rbgone-%d", (int) getpid());
+        if (define_script(n, "count.sh", "trap 'echo GOT-INT' INT\necho COUNT-READY\n" LOOP_BODY, NULL) >= 0 &&
+            start_quiet(n) >= 0) {
+                free(wait_console(n, "COUNT-READY", 5000, &len));
+                child = fork();
+                if (child == 0) {
+                        (void) berth_container_reboot(b, n, -1, NULL);
+                        _exit(0);
+                }
+                if (child > 0) {
+                        sleep_ms(1000);
+                        (void) kill(child, SIGKILL);
+                        (void) waitpid(child, NULL, 0);
+                }
+                sleep_ms(500);
+                unsigned c1 = console_count(n, "GOT-INT");
+                sleep_ms(1500);
+                unsigned c2 = console_count(n, "GOT-INT");
+                TAP_OK(c1 >= 2, "Reboot(-1) re-sent SIGINT while its caller waited (%u)", c1);
+                TAP_EQ_INT((int) c2, (int) c1, "… and stopped once the caller was gone");
+                t0 = now_ms();
+                r = berth_container_reboot(b, n, 1, &running);
+                dt = now_ms() - t0;
+                TAP_EQ_INT(r, 0, "a new Reboot(1) afterwards");
+                TAP_OK(!running && dt >= 900 && dt < 3000, "… false after its timeout (%ld ms)", dt);
+                unsigned c3 = console_count(n, "GOT-INT");
+                TAP_OK(c3 > c2, "… it signalled init again (%u → %u)", c2, c3);
+                sleep_ms(1000);
+                TAP_EQ_INT((int) console_count(n, "GOT-INT"), (int) c3, "… and stopped at its deadline");
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* A reboot whose config became invalid on disk: an error (InvalidConfig), STOPPED. */
+        snprintf(n, sizeof n, "rbbad-%d", (int) getpid());
+        if (define_script(n, "rb.sh", "trap 'busybox reboot -f' INT\necho RB-READY\n" LOOP_BODY, NULL) >= 0 &&
+            asprintf(&cfg, "%s/%s/config", berth_get_containers_dir(b), n) >= 0 &&
+            read_full_file(cfg, &text, NULL) >= 0 && asprintf(&bad_text, "%slxc.bogus.key = 1\n", text) >= 0 &&
+            start_quiet(n) >= 0) {
+                free(wait_console(n, "RB-READY", 5000, &len));
+                TAP_EQ_INT(write_file_atomic(cfg, bad_text, strlen(bad_text), 0644), 0, "config made invalid on disk");
+                r = berth_container_reboot(b, n, 10, &running);
+                /* org.berth1.Error.InvalidConfig: EBADMSG where berthd's error map is registered, else EIO. */
+                TAP_OK(r == -EBADMSG || r == -EIO, "reboot(10) with an invalid config on disk: error (%d)", r);
+                TAP_OK(wait_state(n, BERTH_STATE_STOPPED, 5000), "… STOPPED");
+                (void) write_file_atomic(cfg, text, strlen(text), 0644);
+
+                /* The rootfs gone: a Failed error (EACCES in sd-bus's map). */
+                if (start_quiet(n) >= 0) {
+                        free(wait_console(n, "RB-READY", 5000, &len));
+                        if (asprintf(&gone, "%slxc.rootfs.path = %s/no-such-rootfs\n", text, root) >= 0)
+                                (void) write_file_atomic(cfg, gone, strlen(gone), 0644);
+                        r = berth_container_reboot(b, n, 10, &running);
+                        TAP_OK(r < 0 && r != -ENOTCONN && r != -EBADMSG && r != -EIO,
+                               "reboot(10) with the rootfs gone: a failure, not a halt (%d)", r);
+                        TAP_OK(wait_state(n, BERTH_STATE_STOPPED, 5000), "… STOPPED");
+                        (void) write_file_atomic(cfg, text, strlen(text), 0644);
+                }
+        }
+        (void) berth_container_stop(b, n);
+        (void) berth_container_undefine(b, n);
+
+        /* Shutdown of a frozen container: EBUSY without force; with force stopped like Stop. */
+        if (start_quiet(name) < 0)
+                return;
+        free(wait_console(name, BANNER_END, 5000, &len));
+        TAP_EQ_INT(berth_container_freeze(b, name), 0, "freeze");
+        TAP_EQ_INT(berth_container_shutdown(b, name, 5, false, &stopped), -EBUSY, "shutdown(5) while frozen: -EBUSY");
+        stopped = false;
+        t0 = now_ms();
+        r = berth_container_shutdown(b, name, 5, true, &stopped);
+        dt = now_ms() - t0;
+        TAP_EQ_INT(r, 0, "shutdown(5, force) while frozen");
+        TAP_OK(stopped && dt < 3000, "… true without waiting the timeout (%ld ms)", dt);
+        TAP_OK(wait_state(name, BERTH_STATE_STOPPED, 0), "… STOPPED when it returns");
+}
+
 /* The host hooks around start, reboot and stop, with LXC_HOOK_TYPE and LXC_TARGET; a failing pre-start
  * hook aborts the start with its output in the error. */
 static void test_hooks(void) {
@@ -894,6 +999,7 @@ int main(void) {
         test_reboot();
         test_reboot_inits();
         test_shutdown_freeze();
+        test_lifecycle_fixes();
         test_hooks();
         test_definitions();
 
