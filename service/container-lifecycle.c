@@ -2,7 +2,8 @@
 /* Reboot, Shutdown, Freeze, Unfreeze and OpenConsole: polkit-checked in berthd, carried out by the
  * container's monitor (lib/monitor/README.md, "Additions for issues 3 and 4"), answered when the monitor
  * answers. The waiting happens in the monitor; berthd only keeps the caller's message (an Operation), so the
- * loop never blocks and any number of calls can wait at once (up to MANAGER_OPERATIONS_MAX). */
+ * loop never blocks and any number of calls can wait at once (up to MANAGER_OPERATIONS_MAX). A Reboot or
+ * Shutdown that waits gets its own monitor connection, closed when its caller leaves. */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -268,6 +269,8 @@ void container_lifecycle_monitor_gone(Container *c) {
                 container_fail_operations(c, t, BERTH_ERROR_NOT_RUNNING, "Container '%s' stopped.", c->name);
 }
 
+static int send_wait_call(Operation *o, sd_bus *bus);
+
 static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         Operation *o = userdata;
@@ -277,6 +280,19 @@ static int on_monitor_bool_reply(sd_bus_message *reply, void *userdata, sd_bus_e
         int r, b;
 
         re = sd_bus_message_get_error(reply);
+        if (re && o->monitor_bus && sd_bus_error_has_name(re, SD_BUS_ERROR_NO_REPLY) &&
+            sd_bus_is_open(o->monitor_bus) <= 0) {
+                /* Our own connection ended: the monitor refused it (its connection limit) or is exiting and
+                 * the shared connection has not noticed yet. Ask again there, as before dedicated connections:
+                 * the monitor answers, or the shared connection closing answers for it. */
+                o->slot = sd_bus_slot_unref(o->slot);
+                o->monitor_bus = sd_bus_close_unref(o->monitor_bus);
+                if (c->monitor && send_wait_call(o, c->monitor) >= 0)
+                        return 0;
+                bus_reply_or_log(sd_bus_reply_method_return(o->message, "b", shutdown));
+                operation_free(o);
+                return 0;
+        }
         if (re) {
                 if (container_monitor_error(c, sd_bus_message_get_member(o->message), re, &e))
                         /* The monitor went away while we waited: see container_lifecycle_monitor_gone(). */
@@ -334,6 +350,58 @@ static uint64_t wait_call_timeout(int32_t timeout) {
         return (uint64_t) timeout * USEC_PER_SEC + WAIT_SLACK_USEC;
 }
 
+/* The monitor takes MONITOR_CONNECTIONS_MAX (64) connections in all: berthd keeps half of them for its
+ * shared one and for other clients (berthctl, the C API). Beyond this, waiting calls share the container's
+ * connection, and a caller leaving then only drops berthd's record, as before. */
+#define DEDICATED_CONNECTIONS_MAX 32U
+
+/* A connection of the operation's own to the monitor, on berthd's loop; NULL when none can be had (the
+ * call then goes on the shared connection). Connecting to the local socket does not block; the handshake
+ * and the call run on the loop. */
+static sd_bus *open_dedicated_connection(Container *c) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        unsigned n = 0;
+        int r;
+
+        for (Operation *o = c->operations; o; o = o->next)
+                if (o->monitor_bus)
+                        n++;
+        if (n >= DEDICATED_CONNECTIONS_MAX) {
+                log_debug("%u dedicated monitor connections for '%s' already, sharing one.", n, c->name);
+                return NULL;
+        }
+
+        r = berth_monitor_open(c->manager->berth, c->name, &bus);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot open a monitor connection for '%s', sharing one: %m", c->name);
+                return NULL;
+        }
+        /* Our own loop closes it; a flush at exit could wait on a stuck monitor. */
+        (void) sd_bus_set_close_on_exit(bus, false);
+        r = sd_bus_attach_event(bus, c->manager->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot attach a monitor connection for '%s', sharing one: %m", c->name);
+                return NULL;
+        }
+        return TAKE_PTR(bus);
+}
+
+/* Reboot or Shutdown(o->timeout, force) to the monitor on bus; the reply goes to on_monitor_bool_reply(). */
+static int send_wait_call(Operation *o, sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        int r;
+
+        r = bus_new_monitor_call(bus, o->type == OPERATION_SHUTDOWN ? "Shutdown" : "Reboot", &call);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "i", o->timeout);
+        if (r >= 0)
+                r = bus_append_flag_options(call, "force", o->force, NULL);
+        if (r >= 0)
+                r = sd_bus_call_async(bus, &o->slot, call, on_monitor_bool_reply, o,
+                                      wait_call_timeout(o->timeout));
+        return r;
+}
+
 static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationType type,
                               sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
@@ -359,18 +427,22 @@ static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationTy
         if (r != 0)
                 return r;
         o->timeout = timeout;
+        o->force = force;
 
-        r = sd_bus_message_append(call, "i", timeout);
-        if (r >= 0)
-                r = bus_append_flag_options(call, "force", force, NULL);
+        /* A waiting call keeps the monitor's request (and its re-sending of the signal) alive for as long as
+         * its connection is open: give it a connection of its own, closed with the operation, so a caller
+         * that leaves ends the request in the monitor too (lib/monitor/README.md, "Waiters"). A timeout-0
+         * call is answered at once and needs none. The call built by container_monitor_operation_begin()
+         * belongs to the shared connection, so send_wait_call() builds its own. */
+        if (timeout != 0)
+                o->monitor_bus = open_dedicated_connection(c);
+
+        r = send_wait_call(o, o->monitor_bus ?: c->monitor);
         if (r < 0) {
                 operation_free(o);
-                return r;
+                return sd_bus_error_set_errnof(error, r, "Failed to send %s to the monitor of '%s': %m", member,
+                                               c->name);
         }
-
-        r = container_monitor_call_send(o, call, wait_call_timeout(timeout), on_monitor_bool_reply, error);
-        if (r < 0)
-                return r;
         if (timeout != 0)
                 operation_watch_caller(o);
 

@@ -466,6 +466,8 @@ Operation *operation_free(Operation *o) {
         c = o->container;
 
         o->slot = sd_bus_slot_unref(o->slot);
+        /* No flush: what is still queued is moot, and a flush could block on a stuck monitor. */
+        o->monitor_bus = sd_bus_close_unref(o->monitor_bus);
         o->caller_match_slot = sd_bus_slot_unref(o->caller_match_slot);
         o->caller_query_slot = sd_bus_slot_unref(o->caller_query_slot);
         o->message = sd_bus_message_unref(o->message);

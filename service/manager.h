@@ -53,7 +53,12 @@ struct Operation {
         sd_bus_message *message;
         sd_bus_slot *slot;
         sd_bus_slot *caller_match_slot, *caller_query_slot;
+        /* Reboot/Shutdown with a wait: the monitor call goes on this connection of its own (slot is on it),
+         * because the monitor ends a request only when the last connection waiting for it closes. Closing it
+         * (operation_free(), e.g. when the caller disconnects) is how the monitor learns nobody waits. */
+        sd_bus *monitor_bus;
         int timeout; /* Reboot/Shutdown: the timeout argument in seconds (-1 = none) */
+        bool force;  /* Shutdown: the force option */
         Operation *next, *prev; /* in container->operations */
 };
 

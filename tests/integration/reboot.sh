@@ -17,6 +17,7 @@ I=rbin-$RUN_ID        # reboots itself once, from inside
 E=rbearly-$RUN_ID     # installs its SIGINT handler only 1 s after start
 K=rbhook-$RUN_ID      # post-stop hook fails
 V=rbbad-$RUN_ID       # its config becomes invalid on disk before the reboot
+G=rbcount-$RUN_ID     # counts the SIGINTs it gets, never reboots
 REBOOTING_BODY="trap '$BB reboot -f' INT
 echo \"itest init \$(hostname) ready\""
 
@@ -110,6 +111,29 @@ check "berthd answers at once after callers vanished mid-Reboot (${dt} ms < 1000
 check "the container is RUNNING again" wait_for -t 10 state_is "$R" RUNNING
 fds_back() { (($(ls "/proc/$BERTHD_PID/fd" | wc -l) <= fds0)); }
 check "berthd's open fds are back to $fds0" wait_for -t 10 fds_back
+
+# ---- a caller that abandons Reboot(-1): the monitor stops re-sending the signal ----
+is "$(err_name "$(new_container "$G" "trap 'echo sigint >>/tmp/sigints' INT")")" OK \
+        "CreateContainer $G (init counts its SIGINTs in /tmp/sigints)"
+is "$(err_name "$(start_container "$G")")" OK "Start $G"
+sigints() { if [[ -f $T/rootfs/$G/tmp/sigints ]]; then wc -l <"$T/rootfs/$G/tmp/sigints"; else echo 0; fi; }
+fds0=$(ls "/proc/$BERTHD_PID/fd" | wc -l)
+timeout 1 "$T/bin/itest-call" reboot "$G" -1 </dev/null >/dev/null 2>&1
+n0=$(sigints)
+check "init got the reboot signal while the Reboot(-1) caller waited (${n0}x in 1 s)" test "$n0" -ge 1
+sleep 1 # berthd sees the caller leave and closes the call's monitor connection; the monitor ends the request
+n1=$(sigints)
+sleep 2
+n2=$(sigints)
+is "$n2" "$n1" "after the caller was killed, the signal is no longer re-sent (count $n1, 2 s later $n2)"
+check "berthd's open fds are back to $fds0" wait_for -t 10 fds_back
+t0=$(now_ms)
+out=$(icall reboot "$G" 1)
+dt=$(($(now_ms) - t0))
+is "$out" "OK false" "a later Reboot(1) still answers (false: this init does not reboot; ${dt} ms)"
+check "… after its own timeout, not an abandoned request's (${dt} ms < 3000)" test "$dt" -lt 3000
+check "… and it signalled init again" test "$(sigints)" -gt "$n2"
+is "$(err_name "$(icall stop "$G")")" OK "Stop $G"
 
 # ---- not running ----
 is "$(err_name "$(icall stop "$R")")" OK "Stop $R"
@@ -218,9 +242,9 @@ like "$vlog" "signal sent" "berthd logs 'signal sent' for Reboot(0)"
 unlike "$vlog" "running again" "… not 'running again'"
 cp "$T/$V.config" "$vcfg"
 
-for n in "$R" "$S" "$H" "$I" "$E" "$K" "$V"; do
+for n in "$R" "$S" "$H" "$I" "$E" "$K" "$V" "$G"; do
         state_is "$n" STOPPED || icall stop "$n" >/dev/null
         icall destroy "$n" >/dev/null
 done
-check_leftovers "$R" "$S" "$H" "$I" "$E" "$K" "$V"
+check_leftovers "$R" "$S" "$H" "$I" "$E" "$K" "$V" "$G"
 done_testing
