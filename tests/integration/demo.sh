@@ -57,6 +57,28 @@ run_cmd "berthctl console-log demo1" berthctl console-log demo1
 run_cmd "busctl --system call org.berth1 $P org.berth1.Container ReadConsoleLog 'ta{sv}' 0 0" \
         busctl --system call org.berth1 "$P" org.berth1.Container ReadConsoleLog 'ta{sv}' 0 0
 
+step "Rebooting it in place (reboot2: the reply says whether it came back)"
+pid_before=$(busctl --system get-property org.berth1 "$P" org.berth1.Container InitPid | awk '{print $2}')
+run_cmd "berthctl reboot demo1 --timeout 10" berthctl reboot demo1 --timeout 10 || fail "berthctl reboot"
+pid_after=$(busctl --system get-property org.berth1 "$P" org.berth1.Container InitPid | awk '{print $2}')
+say "init pid $pid_before before, $pid_after after; the console ring kept recording across the reboot:"
+run_cmd "berthctl console-log demo1" berthctl console-log demo1
+
+step "Freezing and thawing it (cgroup2 freezer)"
+run_cmd "berthctl freeze demo1" berthctl freeze demo1 || fail "berthctl freeze"
+run_cmd "busctl --system get-property org.berth1 $P org.berth1.Container State" \
+        busctl --system get-property org.berth1 "$P" org.berth1.Container State
+run_cmd "berthctl unfreeze demo1" berthctl unfreeze demo1 || fail "berthctl unfreeze"
+
+step "Injecting a host directory into the running container, read-only, then removing it"
+mkdir -p "$T/share" && echo "hello from the host" >"$T/share/hello.txt"
+run_cmd "berthctl mount demo1 $T/share /mnt/share --read-only" \
+        berthctl mount demo1 "$T/share" /mnt/share --read-only || fail "berthctl mount"
+show "grep /mnt/share /proc/$pid_after/mountinfo; cat /proc/$pid_after/root/mnt/share/hello.txt"
+grep /mnt/share "/proc/$pid_after/mountinfo" | sed 's/^/    /'
+sed 's/^/    /' "/proc/$pid_after/root/mnt/share/hello.txt"
+run_cmd "berthctl umount demo1 /mnt/share" berthctl umount demo1 /mnt/share || fail "berthctl umount"
+
 step "An unprivileged user is denied by polkit"
 show "runuser -u berth-demo -- berthctl --no-ask-password stop demo1"
 if runuser -u berth-demo -- "$T/bin/berthctl" --no-ask-password stop demo1 </dev/null; then
