@@ -19,24 +19,19 @@
  * usage: bench-mount [--runs N (default 100)]   ($BERTH_BENCH_RUNS, $BERTH_MONITOR) */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #if HAVE_LIBLXC
 #include <lxc/lxccontainer.h>
 #endif
 
+#include "bench-util.h"
 #include "berth.h"
 #include "mount/mount-inject.h"
 #include "util/fd-util.h"
@@ -44,7 +39,6 @@
 #include "util/macro.h"
 
 #define TARGET_RATIO 0.5
-#define LXC_WAIT_TIMEOUT "30"
 #define TARGET "/mnt/bench"
 #define SHMOUNTS_IN_CONTAINER "/dev/.lxc-mounts"
 
@@ -59,72 +53,14 @@ static int arg_runs = 100;
 static char tmpdir[] = "/tmp/berth-bench-mount.XXXXXX";
 static char *rootfs_berth, *rootfs_lxc, *lxcpath, *cmdlog, *source, *shmounts;
 static char name_capi[64], name_lxc[64];
-static bool lxc_pivot_existed[32];
+static BenchLxcLeftovers lxc_leftovers;
 #if HAVE_LIBLXC
 static struct lxc_container *lxc_c;
 #endif
 
-static const char *const lxc_run_dirs[] = { "/run/lxc", "/run/lxc/lock", "/run/lxc/lock/tmp" };
-static bool lxc_run_dir_existed[3];
-
-static const char *const cgroup_hierarchies[] = {
-        "unified", "systemd", "pids", "blkio", "freezer", "devices", "memory", "cpuset", "cpuacct", "cpu", "",
-};
-
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Run a program, its output into cmdlog (overwritten each time, shown when something fails). Returns its
- * exit status, or -errno. */
+/* Program output into cmdlog (overwritten each time, shown when something fails). */
 static int run(char *const argv[]) {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int fd = open(cmdlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-                        _exit(126);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static void show_file(const char *path, const char *prefix) {
-        _cleanup_free_ char *text = NULL;
-        if (read_full_file(path, &text, NULL) < 0 || isempty(text))
-                return;
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                printf("%s%s\n", prefix, line);
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return x < y ? -1 : x > y;
-}
-
-/* Quantile of a sorted copy; q = 0.5 is the median. */
-static double quantile(const double *v, size_t n, double q) {
-        if (n == 0)
-                return 0;
-        double *s = malloc(n * sizeof *s);
-        if (!s)
-                abort();
-        memcpy(s, v, n * sizeof *s);
-        qsort(s, n, sizeof *s, cmp_double);
-        double pos = q * (n - 1), r;
-        size_t i = (size_t) pos;
-        r = i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
-        free(s);
-        return r;
+        return bench_run(argv, cmdlog);
 }
 
 static int series_init(Series *s, const char *label) {
@@ -150,9 +86,10 @@ static void series_add(Series *s, double t0, double t1, double t2) {
 static void series_print(const Series *s) {
         if (s->n == 0)
                 return;
-        printf("%-44s %7.2f %7.2f %7.2f   %7.2f %7.2f   %7.2f\n", s->label, quantile(s->mount_ms, s->n, 0.5),
-               quantile(s->mount_ms, s->n, 0), quantile(s->mount_ms, s->n, 0.9), quantile(s->umount_ms, s->n, 0.5),
-               quantile(s->umount_ms, s->n, 0.9), quantile(s->total_ms, s->n, 0.5));
+        printf("%-44s %7.2f %7.2f %7.2f   %7.2f %7.2f   %7.2f\n", s->label,
+               bench_quantile(s->mount_ms, s->n, 0.5), bench_quantile(s->mount_ms, s->n, 0),
+               bench_quantile(s->mount_ms, s->n, 0.9), bench_quantile(s->umount_ms, s->n, 0.5),
+               bench_quantile(s->umount_ms, s->n, 0.9), bench_quantile(s->total_ms, s->n, 0.5));
 }
 
 /* Is path a mount point in pid's mount namespace (mountinfo field 5)? */
@@ -169,52 +106,28 @@ static bool mounted_in(pid_t pid, const char *path) {
         return false;
 }
 
+/* The same keys for berth and LXC: a directory rootfs, no network, proc and sys, an autodev /dev. */
 static char *container_config(const char *name, const char *rootfs, const char *extra) {
-        char *s;
-        /* The same keys for berth and LXC: a directory rootfs, no network, proc and sys, an autodev /dev. */
-        if (asprintf(&s,
-                     "lxc.uts.name = %s\n"
-                     "lxc.rootfs.path = %s\n"
-                     "lxc.net.0.type = empty\n"
-                     "lxc.mount.auto = proc sys%s\n"
-                     "lxc.autodev = 1\n",
-                     name, rootfs, extra) < 0)
-                return NULL;
-        return s;
+        return bench_container_config(name, rootfs, extra, NULL);
 }
 
 /* ---- LXC ---- */
 
 static pid_t lxc_init_pid(void) {
-        char *info[] = { "lxc-info", "-n", name_lxc, "-P", lxcpath, "-p", "-H", NULL };
-        _cleanup_free_ char *text = NULL;
-
-        if (run(info) != 0 || read_full_file(cmdlog, &text, NULL) < 0)
-                return -1;
-        return atoi(text) > 0 ? (pid_t) atoi(text) : -1;
+        return bench_lxc_info_pid(name_lxc, lxcpath, cmdlog);
 }
 
 static int lxc_stop(void) {
-        char *stop[] = { "lxc-stop", "-k", "-n", name_lxc, "-P", lxcpath, NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "STOPPED", "-t", LXC_WAIT_TIMEOUT, NULL };
-        int r = run(stop);
-        return r != 0 ? r : run(wait);
+        return bench_lxc_stop(name_lxc, lxcpath, cmdlog);
 }
 
 /* Define and start the LXC container (with a shmounts directory, which c->mount() needs); on failure print
  * the exact reason from LXC's own log. */
 static bool lxc_setup(void) {
         _cleanup_free_ char *dir = NULL, *config_path = NULL, *config = NULL, *log = NULL, *extra = NULL;
-        int r;
 
         /* What LXC leaves behind is removed at the end, unless it was there before. */
-        for (size_t i = 0; *cgroup_hierarchies[i]; i++) {
-                char p[128];
-                snprintf(p, sizeof p, "/sys/fs/cgroup/%s/lxc.pivot", cgroup_hierarchies[i]);
-                lxc_pivot_existed[i] = access(p, F_OK) >= 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(lxc_run_dirs); i++)
-                lxc_run_dir_existed[i] = access(lxc_run_dirs[i], F_OK) >= 0;
+        bench_lxc_leftovers_record(&lxc_leftovers);
         if (access("/usr/bin/lxc-start", X_OK) < 0) {
                 printf("# SKIP lxc: /usr/bin/lxc-start not found (Debian package lxc)\n");
                 return false;
@@ -240,36 +153,7 @@ static bool lxc_setup(void) {
                 return false;
         }
 
-        char *start[] = { "lxc-start", "-n", name_lxc, "-P", lxcpath, "-d", "-l", "ERROR", "-o", log, NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "RUNNING", "-t", "10", NULL };
-        r = run(start);
-        if (r == 0)
-                r = run(wait);
-        if (r != 0) {
-                printf("# SKIP lxc: lxc-start failed (exit %d) on this host:\n", r);
-                show_file(cmdlog, "#   ");
-                show_file(log, "#   ");
-                (void) lxc_stop();
-                return false;
-        }
-        return true;
-}
-
-static void lxc_cleanup(void) {
-        for (size_t i = 0; *cgroup_hierarchies[i]; i++) {
-                char p[128];
-                if (lxc_pivot_existed[i])
-                        continue;
-                snprintf(p, sizeof p, "/sys/fs/cgroup/%s/lxc.pivot", cgroup_hierarchies[i]);
-                (void) rmdir(p);
-        }
-
-        _cleanup_free_ char *lock = NULL;
-        if (asprintf(&lock, "/run/lxc/lock%s", tmpdir) >= 0)
-                (void) rm_rf(lock);
-        for (size_t i = ELEMENTSOF(lxc_run_dirs); i > 0; i--)
-                if (!lxc_run_dir_existed[i - 1])
-                        (void) rmdir(lxc_run_dirs[i - 1]);
+        return bench_lxc_trial_start(name_lxc, lxcpath, log, cmdlog);
 }
 
 /* The LXC side of one run. Returns 0, or an exit status / -errno. */
@@ -340,7 +224,7 @@ static LxcMode lxc_pick_mode(pid_t lxc_pid) {
                 printf("# liblxc: c->mount() = %d (%s), c->umount() = %d: unusable here, trying lxc-attach\n", r,
                        ok ? "mounted" : "not mounted", u);
                 if (api_log)
-                        show_file(api_log, "#   liblxc: ");
+                        bench_show_file(api_log, "#   liblxc: ");
         }
 #else
         printf("# built without liblxc (Debian's lxc-dev): measuring lxc-attach instead of c->mount()\n");
@@ -349,34 +233,12 @@ static LxcMode lxc_pick_mode(pid_t lxc_pid) {
             !mounted_in(lxc_pid, TARGET))
                 return LXC_ATTACH;
         printf("# SKIP lxc: lxc-attach mount --bind failed:\n");
-        show_file(cmdlog, "#   ");
+        bench_show_file(cmdlog, "#   ");
         (void) lxc_attach_umount();
         return LXC_NONE;
 }
 
 /* ---- main ---- */
-
-static int parse_argv(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "runs", required_argument, NULL, 'n' },
-                {}
-        };
-        int c;
-
-        if (getenv("BERTH_BENCH_RUNS"))
-                arg_runs = atoi(getenv("BERTH_BENCH_RUNS"));
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case 'n':
-                        arg_runs = atoi(optarg);
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (arg_runs < 1 || arg_runs > 100000)
-                return -EINVAL;
-        return 0;
-}
 
 static int make_rootfs(const char *path) {
         _cleanup_free_ char *err = NULL, *mnt = NULL;
@@ -402,7 +264,7 @@ int main(int argc, char *argv[]) {
         int r, ret = EXIT_FAILURE;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if (parse_argv(argc, argv) < 0) {
+        if (bench_parse_runs_argv(argc, argv, &arg_runs, 100000) < 0) {
                 fprintf(stderr, "usage: bench-mount [--runs N]\n");
                 return 2;
         }
@@ -415,10 +277,8 @@ int main(int argc, char *argv[]) {
                 return 77;
         }
         /* Own mount and network namespace: nothing we mount or configure is seen by the host. */
-        if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                printf("# SKIP: cannot make a mount + network namespace: %m\n");
+        if (!bench_enter_namespaces())
                 return 77;
-        }
         if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755) < 0) {
                 printf("Bail out! mkdtemp: %m\n");
                 return EXIT_FAILURE;
@@ -495,16 +355,16 @@ int main(int argc, char *argv[]) {
         for (int i = 0; i < arg_runs; i++) {
                 double t0, t1, t2;
 
-                t0 = now_ms();
+                t0 = bench_now_ms();
                 err = mfree(err);
                 r = berth_container_mount(b, name_capi, source, TARGET, NULL, MS_BIND, NULL, false, &err);
-                t1 = now_ms();
+                t1 = bench_now_ms();
                 if (r < 0) {
                         printf("Bail out! run %d: berth_container_mount: %s\n", i, err ?: strerror(-r));
                         goto finish;
                 }
                 r = berth_container_umount(b, name_capi, TARGET, 0, &err);
-                t2 = now_ms();
+                t2 = bench_now_ms();
                 if (r < 0) {
                         printf("Bail out! run %d: berth_container_umount: %s\n", i, err ?: strerror(-r));
                         goto finish;
@@ -512,15 +372,15 @@ int main(int argc, char *argv[]) {
                 series_add(&capi, t0, t1, t2);
 
                 if (mode != LXC_NONE) {
-                        t0 = now_ms();
+                        t0 = bench_now_ms();
                         r = lxc_mount(mode);
-                        t1 = now_ms();
+                        t1 = bench_now_ms();
                         if (r == 0)
                                 r = lxc_umount(mode);
-                        t2 = now_ms();
+                        t2 = bench_now_ms();
                         if (r != 0) {
                                 printf("# lxc failed in run %d (%d), dropping LXC:\n", i, r);
-                                show_file(cmdlog, "#   ");
+                                bench_show_file(cmdlog, "#   ");
                                 (void) lxc_umount(mode);
                                 mode = LXC_NONE;
                         } else
@@ -535,13 +395,14 @@ int main(int argc, char *argv[]) {
         printf("#\n");
 
         if (lxc.n > 0) {
-                double c = quantile(capi.total_ms, capi.n, 0.5) / quantile(lxc.total_ms, lxc.n, 0.5);
+                double c = bench_quantile(capi.total_ms, capi.n, 0.5) /
+                           bench_quantile(lxc.total_ms, lxc.n, 0.5);
                 printf("ratio mount+umount C API / LXC %s: %5.2f  (target <= %.1f: %s)\n",
                        mode == LXC_API ? "c->mount" : "lxc-attach", c, TARGET_RATIO,
                        c <= TARGET_RATIO ? "met" : "MISSED");
                 printf("ratio mount C API / LXC: %5.2f, umount: %5.2f\n",
-                       quantile(capi.mount_ms, capi.n, 0.5) / quantile(lxc.mount_ms, lxc.n, 0.5),
-                       quantile(capi.umount_ms, capi.n, 0.5) / quantile(lxc.umount_ms, lxc.n, 0.5));
+                       bench_quantile(capi.mount_ms, capi.n, 0.5) / bench_quantile(lxc.mount_ms, lxc.n, 0.5),
+                       bench_quantile(capi.umount_ms, capi.n, 0.5) / bench_quantile(lxc.umount_ms, lxc.n, 0.5));
                 if (mode != LXC_API)
                         printf("# note: the LXC side is lxc-attach + mount --bind of a directory inside the container "
                                "(no host directory can be reached that way), not an injection\n");
@@ -557,7 +418,7 @@ finish:
 #endif
         if (lxc_tried) {
                 (void) lxc_stop();
-                lxc_cleanup();
+                bench_lxc_leftovers_remove(&lxc_leftovers, tmpdir);
                 (void) umount2(shmounts, MNT_DETACH); /* the shared tmpfs made in lxc_setup() */
         }
         if (capi_defined) {

@@ -20,9 +20,6 @@
  * usage: bench-reboot [--runs N (default 30)]   ($BERTH_BENCH_RUNS, $BERTH_MONITOR) */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +27,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #if HAVE_LIBLXC
 #include <lxc/lxccontainer.h>
 #endif
 
+#include "bench-util.h"
 #include "berth.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
@@ -45,7 +41,6 @@
 
 #define TARGET_RATIO 0.5
 #define REBOOT_TIMEOUT 30
-#define LXC_WAIT_TIMEOUT "30"
 
 /* The template's init, but SIGINT → reboot(2) through busybox: the one thing both managers restart. */
 static const char common_init[] =
@@ -67,72 +62,14 @@ static int arg_runs = 30;
 static char tmpdir[] = "/tmp/berth-bench-reboot.XXXXXX";
 static char *lxcpath, *cmdlog;
 static char name_common[64], name_template[64], name_lxc[64];
-static bool lxc_pivot_existed[32];
+static BenchLxcLeftovers lxc_leftovers;
 #if HAVE_LIBLXC
 static struct lxc_container *lxc_c;
 #endif
 
-static const char *const lxc_run_dirs[] = { "/run/lxc", "/run/lxc/lock", "/run/lxc/lock/tmp" };
-static bool lxc_run_dir_existed[3];
-
-static const char *const cgroup_hierarchies[] = {
-        "unified", "systemd", "pids", "blkio", "freezer", "devices", "memory", "cpuset", "cpuacct", "cpu", "",
-};
-
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Run a program, its output into cmdlog (overwritten each time, shown when something fails). Returns its
- * exit status, or -errno. */
+/* Program output into cmdlog (overwritten each time, shown when something fails). */
 static int run(char *const argv[]) {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int fd = open(cmdlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-                        _exit(126);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static void show_file(const char *path, const char *prefix) {
-        _cleanup_free_ char *text = NULL;
-        if (read_full_file(path, &text, NULL) < 0 || isempty(text))
-                return;
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                printf("%s%s\n", prefix, line);
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return x < y ? -1 : x > y;
-}
-
-/* Quantile of a sorted copy; q = 0.5 is the median. */
-static double quantile(const double *v, size_t n, double q) {
-        if (n == 0)
-                return 0;
-        double *s = malloc(n * sizeof *s);
-        if (!s)
-                abort();
-        memcpy(s, v, n * sizeof *s);
-        qsort(s, n, sizeof *s, cmp_double);
-        double pos = q * (n - 1), r;
-        size_t i = (size_t) pos;
-        r = i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
-        free(s);
-        return r;
+        return bench_run(argv, cmdlog);
 }
 
 static int series_init(Series *s, const char *label) {
@@ -143,31 +80,20 @@ static int series_init(Series *s, const char *label) {
 static void series_print(const Series *s) {
         if (s->n == 0)
                 return;
-        printf("%-52s %8.1f %8.1f %8.1f %8.1f\n", s->label, quantile(s->ms, s->n, 0.5), quantile(s->ms, s->n, 0),
-               quantile(s->ms, s->n, 0.9), quantile(s->ms, s->n, 1));
+        printf("%-52s %8.1f %8.1f %8.1f %8.1f\n", s->label, bench_quantile(s->ms, s->n, 0.5),
+               bench_quantile(s->ms, s->n, 0), bench_quantile(s->ms, s->n, 0.9),
+               bench_quantile(s->ms, s->n, 1));
 }
 
+/* The same keys for berth and LXC: a directory rootfs, no network, proc and sys, an autodev /dev. */
 static char *container_config(const char *name, const char *rootfs) {
-        char *s;
-        /* The same keys for berth and LXC: a directory rootfs, no network, proc and sys, an autodev /dev. */
-        if (asprintf(&s,
-                     "lxc.uts.name = %s\n"
-                     "lxc.rootfs.path = %s\n"
-                     "lxc.net.0.type = empty\n"
-                     "lxc.mount.auto = proc sys\n"
-                     "lxc.autodev = 1\n",
-                     name, rootfs) < 0)
-                return NULL;
-        return s;
+        return bench_container_config(name, rootfs, NULL, NULL);
 }
 
 /* ---- LXC ---- */
 
 static int lxc_stop(void) {
-        char *stop[] = { "lxc-stop", "-k", "-n", name_lxc, "-P", lxcpath, NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "STOPPED", "-t", LXC_WAIT_TIMEOUT, NULL };
-        int r = run(stop);
-        return r != 0 ? r : run(wait);
+        return bench_lxc_stop(name_lxc, lxcpath, cmdlog);
 }
 
 static pid_t lxc_init_pid(void) {
@@ -175,27 +101,15 @@ static pid_t lxc_init_pid(void) {
         if (lxc_c)
                 return lxc_c->init_pid(lxc_c);
 #endif
-        char *info[] = { "lxc-info", "-n", name_lxc, "-P", lxcpath, "-p", "-H", NULL };
-        _cleanup_free_ char *text = NULL;
-
-        if (run(info) != 0 || read_full_file(cmdlog, &text, NULL) < 0)
-                return -1;
-        return atoi(text) > 0 ? (pid_t) atoi(text) : -1;
+        return bench_lxc_info_pid(name_lxc, lxcpath, cmdlog);
 }
 
 /* Define and start the LXC container; on failure print the exact reason from LXC's own log. */
 static bool lxc_setup(const char *rootfs) {
         _cleanup_free_ char *dir = NULL, *config_path = NULL, *config = NULL, *log = NULL;
-        int r;
 
         /* What LXC leaves behind is removed at the end, unless it was there before. */
-        for (size_t i = 0; *cgroup_hierarchies[i]; i++) {
-                char p[128];
-                snprintf(p, sizeof p, "/sys/fs/cgroup/%s/lxc.pivot", cgroup_hierarchies[i]);
-                lxc_pivot_existed[i] = access(p, F_OK) >= 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(lxc_run_dirs); i++)
-                lxc_run_dir_existed[i] = access(lxc_run_dirs[i], F_OK) >= 0;
+        bench_lxc_leftovers_record(&lxc_leftovers);
         if (access("/usr/bin/lxc-start", X_OK) < 0) {
                 printf("# SKIP lxc: /usr/bin/lxc-start not found (Debian package lxc)\n");
                 return false;
@@ -209,18 +123,8 @@ static bool lxc_setup(const char *rootfs) {
                 return false;
         }
 
-        char *start[] = { "lxc-start", "-n", name_lxc, "-P", lxcpath, "-d", "-l", "ERROR", "-o", log, NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "RUNNING", "-t", "10", NULL };
-        r = run(start);
-        if (r == 0)
-                r = run(wait);
-        if (r != 0) {
-                printf("# SKIP lxc: lxc-start failed (exit %d) on this host:\n", r);
-                show_file(cmdlog, "#   ");
-                show_file(log, "#   ");
-                (void) lxc_stop();
+        if (!bench_lxc_trial_start(name_lxc, lxcpath, log, cmdlog))
                 return false;
-        }
 
 #if HAVE_LIBLXC
         _cleanup_free_ char *api_log = NULL;
@@ -236,23 +140,6 @@ static bool lxc_setup(const char *rootfs) {
         return true;
 }
 
-static void lxc_cleanup(void) {
-        for (size_t i = 0; *cgroup_hierarchies[i]; i++) {
-                char p[128];
-                if (lxc_pivot_existed[i])
-                        continue;
-                snprintf(p, sizeof p, "/sys/fs/cgroup/%s/lxc.pivot", cgroup_hierarchies[i]);
-                (void) rmdir(p);
-        }
-
-        _cleanup_free_ char *lock = NULL;
-        if (asprintf(&lock, "/run/lxc/lock%s", tmpdir) >= 0)
-                (void) rm_rf(lock);
-        for (size_t i = ELEMENTSOF(lxc_run_dirs); i > 0; i--)
-                if (!lxc_run_dir_existed[i - 1])
-                        (void) rmdir(lxc_run_dirs[i - 1]);
-}
-
 /* One LXC reboot, waiting until RUNNING again. Returns 0, or why not (> 0 an exit status, < 0 -errno,
  * -EAGAIN for "reboot2 said false"). */
 static int lxc_reboot(void) {
@@ -260,7 +147,7 @@ static int lxc_reboot(void) {
         if (lxc_c)
                 return lxc_c->reboot2(lxc_c, REBOOT_TIMEOUT) ? 0 : -EAGAIN;
 #endif
-        char *argv[] = { "lxc-stop", "-r", "-t", LXC_WAIT_TIMEOUT, "-n", name_lxc, "-P", lxcpath, NULL };
+        char *argv[] = { "lxc-stop", "-r", "-t", BENCH_LXC_WAIT_TIMEOUT, "-n", name_lxc, "-P", lxcpath, NULL };
         return run(argv);
 }
 
@@ -334,28 +221,6 @@ static int berth_reboot_checked(berth *b, const char *name, char **ret_error) {
 
 /* ---- main ---- */
 
-static int parse_argv(int argc, char *argv[]) {
-        static const struct option options[] = {
-                { "runs", required_argument, NULL, 'n' },
-                {}
-        };
-        int c;
-
-        if (getenv("BERTH_BENCH_RUNS"))
-                arg_runs = atoi(getenv("BERTH_BENCH_RUNS"));
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
-                switch (c) {
-                case 'n':
-                        arg_runs = atoi(optarg);
-                        break;
-                default:
-                        return -EINVAL;
-                }
-        if (arg_runs < 1 || arg_runs > 100000)
-                return -EINVAL;
-        return 0;
-}
-
 /* The template's rootfs; with common = true its init replaced by common_init. */
 static int make_rootfs(const char *path, bool common) {
         _cleanup_free_ char *err = NULL, *init = NULL;
@@ -387,7 +252,7 @@ int main(int argc, char *argv[]) {
         int r, ret = 77; /* any error below skips, saying why */
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if (parse_argv(argc, argv) < 0) {
+        if (bench_parse_runs_argv(argc, argv, &arg_runs, 100000) < 0) {
                 fprintf(stderr, "usage: bench-reboot [--runs N]\n");
                 return 2;
         }
@@ -396,10 +261,8 @@ int main(int argc, char *argv[]) {
                 return 77;
         }
         /* Own mount and network namespace: nothing we mount or configure is seen by the host. */
-        if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                printf("# SKIP: cannot make a mount + network namespace: %m\n");
+        if (!bench_enter_namespaces())
                 return 77;
-        }
         if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755) < 0) {
                 printf("# SKIP mkdtemp: %m\n");
                 return 77;
@@ -448,7 +311,7 @@ int main(int argc, char *argv[]) {
                 r = lxc_reboot();
                 if (r != 0) {
                         printf("# SKIP lxc: reboot failed (%d) on this host:\n", r);
-                        show_file(cmdlog, "#   ");
+                        bench_show_file(cmdlog, "#   ");
                 } else if (lxc_init_pid() <= 0 || lxc_init_pid() == lxc_pid)
                         printf("# SKIP lxc: reboot said RUNNING but init is still pid %d\n", (int) lxc_pid);
                 else
@@ -464,36 +327,36 @@ int main(int argc, char *argv[]) {
                 double t0;
 
                 err = mfree(err);
-                t0 = now_ms();
+                t0 = bench_now_ms();
                 r = berth_reboot_checked(b, name_common, &err);
                 if (r < 0) {
                         printf("# SKIP run %d: %s\n", i, err);
                         goto finish;
                 }
-                s_common.ms[s_common.n++] = now_ms() - t0;
+                s_common.ms[s_common.n++] = bench_now_ms() - t0;
 
                 if (lxc_ok) {
                         lxc_pid = lxc_init_pid();
-                        t0 = now_ms();
+                        t0 = bench_now_ms();
                         r = lxc_reboot();
-                        double t = now_ms() - t0;
+                        double t = bench_now_ms() - t0;
                         pid_t now = lxc_init_pid();
                         if (r != 0 || now <= 0 || now == lxc_pid) {
                                 printf("# lxc reboot failed in run %d (%d, init %d → %d), dropping LXC:\n", i, r,
                                        (int) lxc_pid, (int) now);
-                                show_file(cmdlog, "#   ");
+                                bench_show_file(cmdlog, "#   ");
                                 lxc_ok = false;
                         } else
                                 s_lxc.ms[s_lxc.n++] = t;
                 }
 
-                t0 = now_ms();
+                t0 = bench_now_ms();
                 r = berth_reboot_checked(b, name_template, &err);
                 if (r < 0) {
                         printf("# SKIP run %d (template init): %s\n", i, err);
                         goto finish;
                 }
-                s_template.ms[s_template.n++] = now_ms() - t0;
+                s_template.ms[s_template.n++] = bench_now_ms() - t0;
         }
 
         printf("#\n# %-50s %8s %8s %8s %8s\n", "reboot to RUNNING, ms", "median", "min", "p90", "max");
@@ -503,7 +366,8 @@ int main(int argc, char *argv[]) {
         printf("#\n");
 
         if (s_lxc.n > 0) {
-                double c = quantile(s_common.ms, s_common.n, 0.5) / quantile(s_lxc.ms, s_lxc.n, 0.5);
+                double c = bench_quantile(s_common.ms, s_common.n, 0.5) /
+                           bench_quantile(s_lxc.ms, s_lxc.n, 0.5);
                 printf("ratio reboot berth C API / LXC %s: %5.2f  (target <= %.1f: %s)\n",
                        lxc_label(true), c, TARGET_RATIO, c <= TARGET_RATIO ? "met" : "MISSED");
         } else
@@ -519,7 +383,7 @@ finish:
 #endif
         if (lxc_tried) {
                 (void) lxc_stop();
-                lxc_cleanup();
+                bench_lxc_leftovers_remove(&lxc_leftovers, tmpdir);
         }
         berth_box_cleanup(b, &common);
         berth_box_cleanup(b, &template);

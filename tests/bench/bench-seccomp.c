@@ -26,7 +26,6 @@
 #include <getopt.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "berth.h"
 #include "seccomp/seccomp-load.h"
 #include "seccomp/seccomp-notify.h"
@@ -99,35 +99,6 @@ static uint64_t now_usec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return x < y ? -1 : x > y;
-}
-
-/* Quantile of a sorted copy; q = 0.5 is the median. */
-static double quantile(const double *v, size_t n, double q) {
-        if (n == 0)
-                return 0;
-        double *s = malloc(n * sizeof *s);
-        if (!s)
-                abort();
-        memcpy(s, v, n * sizeof *s);
-        qsort(s, n, sizeof *s, cmp_double);
-        double pos = q * (n - 1), r;
-        size_t i = (size_t) pos;
-        r = i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
-        free(s);
-        return r;
-}
-
-static void show_file(const char *path, const char *prefix) {
-        _cleanup_free_ char *text = NULL;
-        if (read_full_file(path, &text, NULL) < 0 || isempty(text))
-                return;
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                printf("%s%s\n", prefix, line);
 }
 
 static int path_fail(Path *p, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -475,37 +446,10 @@ static int fd_setup(Path *p, berth **b) {
         return 0;
 }
 
-static pid_t spawn(char *const argv[], int keep_fd, const char *log) {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (out < 0 || null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                        _exit(126);
-                if (keep_fd >= 0 && dup2(keep_fd, 3) < 0)
-                        _exit(126);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        return pid;
-}
-
-static void kill_and_wait(pid_t *pid) {
-        if (*pid <= 0)
-                return;
-        (void) kill(*pid, SIGTERM);
-        (void) waitpid(*pid, NULL, 0);
-        *pid = 0;
-}
-
 /* A private dbus-daemon and berthd in our namespaces (never the host's: we create containers). */
 static int start_private_berthd(Path *p, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_free_ char *log = NULL, *root = NULL;
-        _cleanup_close_pair_ int pp[2] = { -EBADF, -EBADF };
-        char addr[512];
         int r;
 
         if (!arg_berthd || access(arg_berthd, X_OK) < 0)
@@ -514,24 +458,16 @@ static int start_private_berthd(Path *p, sd_bus **ret) {
                 return path_fail(p, -ENOENT, "/usr/bin/dbus-daemon not found (Debian package dbus-daemon)");
         if (asprintf(&log, "%s/berthd.log", tmpdir) < 0 || asprintf(&root, "%s/berthd", tmpdir) < 0)
                 return -ENOMEM;
-        if (pipe2(pp, O_CLOEXEC) < 0)
-                return -errno;
-
-        char *dbus_argv[] = { "dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=3", NULL };
-        dbus_pid = spawn(dbus_argv, pp[1], log);
-        if (dbus_pid < 0)
-                return path_fail(p, dbus_pid, "fork: %s", strerror(-dbus_pid));
-        pp[1] = safe_close(pp[1]);
-        ssize_t n = loop_read(pp[0], addr, sizeof addr - 1);
-        if (n <= 0)
+        r = bench_start_dbus_daemon(log, &dbus_pid);
+        if (r < 0 && dbus_pid < 0)
+                return path_fail(p, r, "fork: %s", strerror(-r));
+        if (r == -EIO)
                 return path_fail(p, -EIO, "dbus-daemon printed no address");
-        addr[n] = 0;
-        addr[strcspn(addr, "\n")] = 0;
-        if (setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1) < 0)
-                return -errno;
+        if (r < 0)
+                return r;
 
         char *berthd_argv[] = { (char *) arg_berthd, "--root", root, NULL };
-        berthd_pid = spawn(berthd_argv, -1, log);
+        berthd_pid = bench_spawn(berthd_argv, -1, log);
         if (berthd_pid < 0)
                 return path_fail(p, berthd_pid, "fork: %s", strerror(-berthd_pid));
 
@@ -554,7 +490,7 @@ static int start_private_berthd(Path *p, sd_bus **ret) {
                 usleep(20 * 1000);
         }
         printf("# berthd did not appear on the private bus; its log:\n");
-        show_file(log, "#   ");
+        bench_show_file(log, "#   ");
         return path_fail(p, -ETIMEDOUT, "berthd did not appear on the private bus");
 }
 
@@ -652,8 +588,8 @@ static int parse_argv(int argc, char *argv[]) {
 static void path_print(const Path *p) {
         if (p->n == 0)
                 return;
-        printf("%-44s %8.1f %8.1f %8.1f %8.1f\n", p->label, quantile(p->us, p->n, 0.5), quantile(p->us, p->n, 0),
-               quantile(p->us, p->n, 0.9), quantile(p->us, p->n, 0.99));
+        printf("%-44s %8.1f %8.1f %8.1f %8.1f\n", p->label, bench_quantile(p->us, p->n, 0.5),
+               bench_quantile(p->us, p->n, 0), bench_quantile(p->us, p->n, 0.9), bench_quantile(p->us, p->n, 0.99));
 }
 
 int main(int argc, char *argv[]) {
@@ -683,10 +619,8 @@ int main(int argc, char *argv[]) {
                 return 77;
         }
         /* Own mount and network namespace: nothing we mount or configure is seen by the host. */
-        if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                printf("# SKIP: cannot make a mount + network namespace: %m\n");
+        if (!bench_enter_namespaces())
                 return 77;
-        }
         if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755) < 0) {
                 printf("# SKIP mkdtemp: %m\n");
                 return 77;
@@ -748,8 +682,8 @@ int main(int argc, char *argv[]) {
                 path_print(paths[i]);
         printf("#\n");
 
-        double m_bare = quantile(bare.us, bare.n, 0.5), m_fd = quantile(fd.us, fd.n, 0.5),
-               m_dbus = quantile(dbus.us, dbus.n, 0.5);
+        double m_bare = bench_quantile(bare.us, bare.n, 0.5), m_fd = bench_quantile(fd.us, fd.n, 0.5),
+               m_dbus = bench_quantile(dbus.us, dbus.n, 0.5);
         if (dbus.n > 0)
                 printf("via D-Bus median: %.3f ms  (target <= %.1f ms: %s)\n", m_dbus / 1e3, TARGET_DBUS_MS,
                        m_dbus / 1e3 <= TARGET_DBUS_MS ? "met" : "MISSED");
@@ -784,8 +718,8 @@ finish:
         }
         berth_unref(b);
         dbus_teardown(&dbus);
-        kill_and_wait(&berthd_pid);
-        kill_and_wait(&dbus_pid);
+        bench_kill_and_wait(&berthd_pid);
+        bench_kill_and_wait(&dbus_pid);
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
                 safe_close(paths[i]->cmd_fd);
                 safe_close(paths[i]->res_fd);

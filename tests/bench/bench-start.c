@@ -18,8 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +26,9 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "berth.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
@@ -39,7 +37,6 @@
 #define TARGET_CAPI_RATIO 0.5
 #define TARGET_CTL_RATIO 1.0
 #define TARGET_MONITOR_KIB 512
-#define LXC_WAIT_TIMEOUT "30"
 
 typedef struct Series {
         const char *label;
@@ -56,69 +53,15 @@ static char *rootfs, *lxcpath, *cmdlog;
 static char name_capi[64], name_lxc[64], name_ctl[64];
 static pid_t dbus_pid = 0, berthd_pid = 0;
 static bool ctl_created = false;
-static bool lxc_pivot_existed[32];
+static BenchLxcLeftovers lxc_leftovers;
 
-static const char *const lxc_run_dirs[] = { "/run/lxc", "/run/lxc/lock", "/run/lxc/lock/tmp" };
-static bool lxc_run_dir_existed[3];
-
-static const char *const cgroup_hierarchies[] = {
-        "unified", "systemd", "pids", "blkio", "freezer", "devices", "memory", "cpuset", "cpuacct", "cpu", "",
-};
-
-static double now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Run a program, its output into cmdlog (overwritten each time, shown when something fails). Returns its
- * exit status, or -errno. */
+/* Program output into cmdlog (overwritten each time, shown when something fails). */
 static int run(char *const argv[]) {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int fd = open(cmdlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-                        _exit(126);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return bench_run(argv, cmdlog);
 }
 
 static void show_cmdlog(const char *prefix) {
-        _cleanup_free_ char *text = NULL;
-        if (read_full_file(cmdlog, &text, NULL) < 0 || isempty(text))
-                return;
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                printf("%s%s\n", prefix, line);
-}
-
-static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return x < y ? -1 : x > y;
-}
-
-/* Quantile of a sorted copy; q = 0.5 is the median. */
-static double quantile(const double *v, size_t n, double q) {
-        if (n == 0)
-                return 0;
-        double *s = malloc(n * sizeof *s);
-        if (!s)
-                abort();
-        memcpy(s, v, n * sizeof *s);
-        qsort(s, n, sizeof *s, cmp_double);
-        double pos = q * (n - 1), r;
-        size_t i = (size_t) pos;
-        r = i + 1 < n ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
-        free(s);
-        return r;
+        bench_show_file(cmdlog, prefix);
 }
 
 static int series_init(Series *s, const char *label) {
@@ -136,9 +79,10 @@ static void series_free(Series *s) {
 static void series_print(const Series *s) {
         if (s->n == 0)
                 return;
-        printf("%-36s %7.1f %7.1f %7.1f   %7.1f %7.1f %7.1f\n", s->label, quantile(s->start_ms, s->n, 0.5),
-               quantile(s->start_ms, s->n, 0), quantile(s->start_ms, s->n, 0.9), quantile(s->stop_ms, s->n, 0.5),
-               quantile(s->stop_ms, s->n, 0), quantile(s->stop_ms, s->n, 0.9));
+        printf("%-36s %7.1f %7.1f %7.1f   %7.1f %7.1f %7.1f\n", s->label,
+               bench_quantile(s->start_ms, s->n, 0.5), bench_quantile(s->start_ms, s->n, 0),
+               bench_quantile(s->start_ms, s->n, 0.9), bench_quantile(s->stop_ms, s->n, 0.5),
+               bench_quantile(s->stop_ms, s->n, 0), bench_quantile(s->stop_ms, s->n, 0.9));
 }
 
 /* Private_Clean + Private_Dirty of a process, in KiB. */
@@ -172,51 +116,31 @@ static pid_t parent_of(pid_t pid) {
         return ppid;
 }
 
+/* A directory rootfs, no network, proc and sys, an autodev /dev and a console ring buffer. */
 static char *container_config(const char *name) {
-        char *s;
-        /* The same keys for berth and LXC: a directory rootfs, no network, proc and sys, an autodev /dev and
-         * a console ring buffer. */
-        if (asprintf(&s,
-                     "lxc.uts.name = %s\n"
-                     "lxc.rootfs.path = %s\n"
-                     "lxc.net.0.type = empty\n"
-                     "lxc.mount.auto = proc sys\n"
-                     "lxc.autodev = 1\n"
-                     "lxc.console.buffer.size = auto\n",
-                     name, rootfs) < 0)
-                return NULL;
-        return s;
+        return bench_container_config(name, rootfs, NULL, "lxc.console.buffer.size = auto\n");
 }
 
 /* ---- LXC ---- */
 
 static int lxc_start(void) {
         char *start[] = { "lxc-start", "-n", name_lxc, "-P", lxcpath, "-d", NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "RUNNING", "-t", LXC_WAIT_TIMEOUT, NULL };
+        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "RUNNING", "-t", BENCH_LXC_WAIT_TIMEOUT,
+                         NULL };
         int r = run(start);
         return r != 0 ? r : run(wait);
 }
 
 static int lxc_stop(void) {
-        char *stop[] = { "lxc-stop", "-k", "-n", name_lxc, "-P", lxcpath, NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "STOPPED", "-t", LXC_WAIT_TIMEOUT, NULL };
-        int r = run(stop);
-        return r != 0 ? r : run(wait);
+        return bench_lxc_stop(name_lxc, lxcpath, cmdlog);
 }
 
 /* Define the LXC container and try it once; on failure print the exact reason from LXC's own log. */
 static bool lxc_setup(void) {
         _cleanup_free_ char *dir = NULL, *config_path = NULL, *config = NULL, *log = NULL;
-        int r;
 
         /* What LXC leaves behind is removed at the end, unless it was there before. */
-        for (size_t i = 0; *cgroup_hierarchies[i]; i++) {
-                char p[128];
-                snprintf(p, sizeof p, "/sys/fs/cgroup/%s/lxc.pivot", cgroup_hierarchies[i]);
-                lxc_pivot_existed[i] = access(p, F_OK) >= 0;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(lxc_run_dirs); i++)
-                lxc_run_dir_existed[i] = access(lxc_run_dirs[i], F_OK) >= 0;
+        bench_lxc_leftovers_record(&lxc_leftovers);
         if (access("/usr/bin/lxc-start", X_OK) < 0) {
                 printf("# SKIP lxc: /usr/bin/lxc-start not found (Debian package lxc)\n");
                 return false;
@@ -230,46 +154,14 @@ static bool lxc_setup(void) {
                 return false;
         }
 
-        char *start[] = { "lxc-start", "-n", name_lxc, "-P", lxcpath, "-d", "-l", "ERROR", "-o", log, NULL };
-        char *wait[] = { "lxc-wait", "-n", name_lxc, "-P", lxcpath, "-s", "RUNNING", "-t", "10", NULL };
-        r = run(start);
-        if (r == 0)
-                r = run(wait);
-        if (r != 0) {
-                printf("# SKIP lxc: lxc-start failed (exit %d) on this host:\n", r);
-                show_cmdlog("#   ");
-                _cleanup_free_ char *text = NULL;
-                if (read_full_file(log, &text, NULL) >= 0)
-                        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                                printf("#   %s\n", line);
-                (void) lxc_stop();
+        if (!bench_lxc_trial_start(name_lxc, lxcpath, log, cmdlog))
                 return false;
-        }
         if (lxc_stop() != 0) {
                 printf("# SKIP lxc: lxc-stop failed:\n");
                 show_cmdlog("#   ");
                 return false;
         }
         return true;
-}
-
-/* LXC leaves an empty "lxc.pivot" cgroup in every hierarchy and a lock directory per lxcpath under
- * /run/lxc/lock (both outside our mount namespace's reach); remove what it made during this run. */
-static void lxc_cleanup(void) {
-        for (size_t i = 0; *cgroup_hierarchies[i]; i++) {
-                char p[128];
-                if (lxc_pivot_existed[i])
-                        continue;
-                snprintf(p, sizeof p, "/sys/fs/cgroup/%s/lxc.pivot", cgroup_hierarchies[i]);
-                (void) rmdir(p);
-        }
-
-        _cleanup_free_ char *lock = NULL;
-        if (asprintf(&lock, "/run/lxc/lock%s", tmpdir) >= 0)
-                (void) rm_rf(lock);
-        for (size_t i = ELEMENTSOF(lxc_run_dirs); i > 0; i--)
-                if (!lxc_run_dir_existed[i - 1])
-                        (void) rmdir(lxc_run_dirs[i - 1]);
 }
 
 /* ---- berthctl through berthd ---- */
@@ -288,59 +180,19 @@ static int bus_has_berthd(void) {
         return has;
 }
 
-static pid_t spawn(char *const argv[], int keep_fd, const char *log) {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (out < 0 || null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                        _exit(126);
-                if (keep_fd >= 0 && dup2(keep_fd, 3) < 0)
-                        _exit(126);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        return pid;
-}
-
-static void kill_and_wait(pid_t *pid) {
-        if (*pid <= 0)
-                return;
-        (void) kill(*pid, SIGTERM);
-        (void) waitpid(*pid, NULL, 0);
-        *pid = 0;
-}
-
 /* A private bus and berthd in our namespaces, when no berthd is reachable already. */
 static bool start_private_berthd(void) {
         _cleanup_free_ char *log = NULL, *root = NULL;
-        _cleanup_close_pair_ int p[2] = { -EBADF, -EBADF };
-        char addr[512];
 
         if (!arg_berthd || access(arg_berthd, X_OK) < 0 || access("/usr/bin/dbus-daemon", X_OK) < 0)
                 return false;
         if (asprintf(&log, "%s/berthd.log", tmpdir) < 0 || asprintf(&root, "%s/berthd", tmpdir) < 0)
                 return false;
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return false;
-
-        char *dbus_argv[] = { "dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=3", NULL };
-        dbus_pid = spawn(dbus_argv, p[1], log);
-        if (dbus_pid < 0)
-                return false;
-        p[1] = safe_close(p[1]);
-        ssize_t n = loop_read(p[0], addr, sizeof addr - 1);
-        if (n <= 0)
-                return false;
-        addr[n] = 0;
-        addr[strcspn(addr, "\n")] = 0;
-        if (setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1) < 0)
+        if (bench_start_dbus_daemon(log, &dbus_pid) < 0)
                 return false;
 
         char *berthd_argv[] = { (char *) arg_berthd, "--root", root, NULL };
-        berthd_pid = spawn(berthd_argv, -1, log);
+        berthd_pid = bench_spawn(berthd_argv, -1, log);
         if (berthd_pid < 0)
                 return false;
         for (int i = 0; i < 500; i++) {
@@ -353,10 +205,7 @@ static bool start_private_berthd(void) {
                 usleep(20 * 1000);
         }
         printf("# berthd did not appear on the private bus; its log:\n");
-        _cleanup_free_ char *text = NULL;
-        if (read_full_file(log, &text, NULL) >= 0)
-                for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-                        printf("#   %s\n", line);
+        bench_show_file(log, "#   ");
         return false;
 }
 
@@ -452,10 +301,8 @@ int main(int argc, char *argv[]) {
                 return 77;
         }
         /* Own mount and network namespace: nothing we mount or configure is seen by the host. */
-        if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-                printf("# SKIP: cannot make a mount + network namespace: %m\n");
+        if (!bench_enter_namespaces())
                 return 77;
-        }
         if (!mkdtemp(tmpdir) || chmod(tmpdir, 0755) < 0) {
                 printf("Bail out! mkdtemp: %m\n");
                 return EXIT_FAILURE;
@@ -522,16 +369,16 @@ int main(int argc, char *argv[]) {
         for (int i = 0; i < arg_runs; i++) {
                 double t0, t1, t2;
 
-                t0 = now_ms();
+                t0 = bench_now_ms();
                 err = mfree(err);
                 r = berth_container_start(b, name_capi, &err);
-                t1 = now_ms();
+                t1 = bench_now_ms();
                 if (r < 0) {
                         printf("Bail out! run %d: berth_container_start: %s\n", i, err ?: strerror(-r));
                         goto finish;
                 }
                 r = berth_container_stop(b, name_capi);
-                t2 = now_ms();
+                t2 = bench_now_ms();
                 if (r < 0) {
                         printf("Bail out! run %d: berth_container_stop: %s\n", i, strerror(-r));
                         goto finish;
@@ -540,12 +387,12 @@ int main(int argc, char *argv[]) {
                 capi.stop_ms[capi.n++] = t2 - t1;
 
                 if (have_lxc) {
-                        t0 = now_ms();
+                        t0 = bench_now_ms();
                         r = lxc_start();
-                        t1 = now_ms();
+                        t1 = bench_now_ms();
                         if (r == 0)
                                 r = lxc_stop();
-                        t2 = now_ms();
+                        t2 = bench_now_ms();
                         if (r != 0) {
                                 printf("# lxc failed in run %d (exit %d), dropping LXC:\n", i, r);
                                 show_cmdlog("#   ");
@@ -558,12 +405,12 @@ int main(int argc, char *argv[]) {
                 }
 
                 if (have_ctl) {
-                        t0 = now_ms();
+                        t0 = bench_now_ms();
                         r = ctl("start", name_ctl, NULL);
-                        t1 = now_ms();
+                        t1 = bench_now_ms();
                         if (r == 0)
                                 r = ctl("stop", name_ctl, NULL);
-                        t2 = now_ms();
+                        t2 = bench_now_ms();
                         if (r != 0) {
                                 printf("# berthctl failed in run %d (exit %d), dropping berthctl:\n", i, r);
                                 show_cmdlog("#   ");
@@ -584,16 +431,16 @@ int main(int argc, char *argv[]) {
         printf("#\n");
 
         if (lxc.n > 0) {
-                double l = quantile(lxc.start_ms, lxc.n, 0.5), ls = quantile(lxc.stop_ms, lxc.n, 0.5);
-                double c = quantile(capi.start_ms, capi.n, 0.5) / l;
+                double l = bench_quantile(lxc.start_ms, lxc.n, 0.5), ls = bench_quantile(lxc.stop_ms, lxc.n, 0.5);
+                double c = bench_quantile(capi.start_ms, capi.n, 0.5) / l;
                 printf("ratio start C API / LXC:     %5.2f  (target <= %.1f: %s)\n", c, TARGET_CAPI_RATIO,
                        verdict(c <= TARGET_CAPI_RATIO));
-                printf("ratio stop  C API / LXC:     %5.2f\n", quantile(capi.stop_ms, capi.n, 0.5) / ls);
+                printf("ratio stop  C API / LXC:     %5.2f\n", bench_quantile(capi.stop_ms, capi.n, 0.5) / ls);
                 if (bus.n > 0) {
-                        double d = quantile(bus.start_ms, bus.n, 0.5) / l;
+                        double d = bench_quantile(bus.start_ms, bus.n, 0.5) / l;
                         printf("ratio start berthctl / LXC:  %5.2f  (target <= %.1f: %s)\n", d, TARGET_CTL_RATIO,
                                verdict(d <= TARGET_CTL_RATIO));
-                        printf("ratio stop  berthctl / LXC:  %5.2f\n", quantile(bus.stop_ms, bus.n, 0.5) / ls);
+                        printf("ratio stop  berthctl / LXC:  %5.2f\n", bench_quantile(bus.stop_ms, bus.n, 0.5) / ls);
                 } else
                         printf("ratio start berthctl / LXC:  n/a (berthctl not measured)\n");
         } else
@@ -638,11 +485,11 @@ finish:
                 (void) ctl("stop", name_ctl, NULL);
                 (void) ctl("destroy", name_ctl, NULL);
         }
-        kill_and_wait(&berthd_pid);
-        kill_and_wait(&dbus_pid);
+        bench_kill_and_wait(&berthd_pid);
+        bench_kill_and_wait(&dbus_pid);
         if (lxc_tried) {
                 (void) lxc_stop();
-                lxc_cleanup();
+                bench_lxc_leftovers_remove(&lxc_leftovers, tmpdir);
         }
         if (capi_defined) {
                 (void) berth_container_stop(b, name_capi);
