@@ -19,7 +19,6 @@
 #include "berthctl-lifecycle.h"
 #include "ctl-util.h"
 #include "polkit-agent.h"
-#include "service/errors.h"
 #include "util/macro.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -52,25 +51,29 @@ static bool arg_recursive = false;
 static bool arg_idmap = false;
 static unsigned arg_verb_opts = 0;
 
+/* The options dictionary: {key: true} when set, else empty (berthd's default is false). */
+static int append_flag_option(sd_bus_message *m, const char *key, bool set) {
+        if (set)
+                return sd_bus_message_append(m, "a{sv}", 1, key, "b", 1);
+        return sd_bus_message_append(m, "a{sv}", 0);
+}
+
 /* ---- reboot, shutdown ---- */
 
 static int reboot_or_shutdown(sd_bus *bus, const char *name, bool shutdown) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         uint64_t timeout_usec;
+        const char *member = shutdown ? "Shutdown" : "Reboot";
         int r, b;
 
-        r = ctl_new_container_call(bus, &arg_bus, name, shutdown ? "Shutdown" : "Reboot", &m);
+        r = ctl_new_container_call(bus, &arg_bus, name, member, &m);
         if (r != 0)
                 return r;
         r = sd_bus_message_append(m, "i", arg_timeout);
-        if (r >= 0) {
-                if (arg_force)
-                        r = sd_bus_message_append(m, "a{sv}", 1, "force", "b", 1);
-                else
-                        r = sd_bus_message_append(m, "a{sv}", 0);
-        }
+        if (r >= 0)
+                r = append_flag_option(m, "force", arg_force);
         if (r < 0)
-                return ctl_fail(r, "Failed to build the call");
+                return ctl_fail(r, "Failed to build the %s call", member);
 
         if (arg_timeout < 0)
                 timeout_usec = UINT64_MAX; /* as long as it takes */
@@ -83,7 +86,7 @@ static int reboot_or_shutdown(sd_bus *bus, const char *name, bool shutdown) {
                 return r;
         r = sd_bus_message_read(reply, "b", &b);
         if (r < 0)
-                return ctl_fail(r, "Failed to parse the reply");
+                return ctl_fail(r, "Failed to parse the %s reply", member);
 
         if (!arg_quiet) {
                 if (arg_timeout == 0)
@@ -108,25 +111,12 @@ static int verb_shutdown(sd_bus *bus, char **args) {
 
 /* ---- freeze, unfreeze ---- */
 
-static int simple_call(sd_bus *bus, const char *name, const char *member, const char *what) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        r = ctl_new_container_call(bus, &arg_bus, name, member, &m);
-        if (r != 0)
-                return r;
-        r = sd_bus_message_append(m, "a{sv}", 0);
-        if (r < 0)
-                return ctl_fail(r, "Failed to build the call");
-        return ctl_call(bus, m, 0, what, NULL);
-}
-
 static int verb_freeze(sd_bus *bus, char **args) {
-        return simple_call(bus, args[0], "Freeze", "freeze the container");
+        return ctl_call_container_method(bus, &arg_bus, args[0], "Freeze", 0, "freeze the container");
 }
 
 static int verb_unfreeze(sd_bus *bus, char **args) {
-        return simple_call(bus, args[0], "Unfreeze", "unfreeze the container");
+        return ctl_call_container_method(bus, &arg_bus, args[0], "Unfreeze", 0, "unfreeze the container");
 }
 
 /* ---- mount, umount ---- */
@@ -182,14 +172,10 @@ static int verb_mount(sd_bus *bus, char **args) {
         r = sd_bus_message_append(m, "ssst", source, args[2], fstype, flags);
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", strempty(arg_options));
-        if (r >= 0) {
-                if (arg_idmap)
-                        r = sd_bus_message_append(m, "a{sv}", 1, "idmap", "b", 1);
-                else
-                        r = sd_bus_message_append(m, "a{sv}", 0);
-        }
+        if (r >= 0)
+                r = append_flag_option(m, "idmap", arg_idmap);
         if (r < 0)
-                return ctl_fail(r, "Failed to build the call");
+                return ctl_fail(r, "Failed to build the Mount call");
         return ctl_call(bus, m, 0, "mount", NULL);
 }
 
@@ -202,7 +188,7 @@ static int verb_umount(sd_bus *bus, char **args) {
                 return r;
         r = sd_bus_message_append(m, "sta{sv}", args[1], UINT64_C(0), 0);
         if (r < 0)
-                return ctl_fail(r, "Failed to build the call");
+                return ctl_fail(r, "Failed to build the Umount call");
         return ctl_call(bus, m, 0, "unmount", NULL);
 }
 
@@ -305,15 +291,8 @@ static int parse_argv(int argc, char *argv[]) {
                         abort();
                 }
 
-        if (arg_bus.host && arg_bus.address)
-                return -ctl_usage("--host and --address cannot be combined.");
-        return 0;
+        return -ctl_check_bus_args(&arg_bus);
 }
-
-static const char *const with_value[] = {
-        "--host",   "--address", "--config", "--template", "--max",
-        "--escape", "--timeout", "--type",   "--options",  NULL,
-};
 
 int berthctl_lifecycle_main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -321,9 +300,7 @@ int berthctl_lifecycle_main(int argc, char *argv[]) {
         const char *name;
         int r;
 
-        /* The first non-option argument, skipping the values of berthctl's options that take one (ours and
-         * those of berthctl.c). */
-        name = ctl_peek_verb(argc, argv, with_value);
+        name = ctl_peek_verb(argc, argv);
         if (!name || !find_verb(name))
                 return -1;
 
@@ -344,9 +321,6 @@ int berthctl_lifecycle_main(int argc, char *argv[]) {
         if (verb->run == verb_mount && !type_is_bind(arg_type) && (arg_recursive || arg_idmap))
                 return ctl_usage("--recursive and --idmap apply to bind mounts only (no --type).");
 
-        r = berth_errors_register();
-        if (r < 0)
-                return ctl_fail(r, "Failed to register the berth D-Bus errors");
         r = ctl_connect_bus(&arg_bus, &bus);
         if (r != 0)
                 return r;

@@ -19,7 +19,6 @@
 #include "berthctl-seccomp.h"
 #include "ctl-util.h"
 #include "polkit-agent.h"
-#include "service/errors.h"
 #include "util/macro.h"
 
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
@@ -40,7 +39,6 @@ static RespondMode arg_respond = RESPOND_NONE;
 static int64_t arg_respond_value = 0;
 static unsigned arg_count = 0; /* 0 = until interrupted or the container stops */
 
-static char *container_path;
 static unsigned n_seen;
 static int exit_status = -1; /* set when the loop must end */
 
@@ -153,8 +151,9 @@ static int on_notification(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         }
 
         if (answer) {
-                r = sd_bus_call_method(bus, BERTH_BUS_NAME, container_path, BERTH_CONTAINER_IFACE, "SeccompRespond",
-                                       &error, NULL, "tixua{sv}", id, err, val, flags, 0);
+                /* The match is on the container's object: the signal's path is the one to answer. */
+                r = sd_bus_call_method(bus, BERTH_BUS_NAME, sd_bus_message_get_path(m), BERTH_CONTAINER_IFACE,
+                                       "SeccompRespond", &error, NULL, "tixua{sv}", id, err, val, flags, 0);
                 if (r < 0)
                         printf("  answer failed: %s\n", error.message ?: strerror(-r));
                 else if (flags)
@@ -202,6 +201,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
 
 static int watch(sd_bus *bus, const char *name) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *container_path = NULL;
         int r;
 
         r = ctl_get_container_path(bus, name, &container_path);
@@ -279,19 +279,17 @@ static int parse_argv(int argc, char *argv[]) {
                 case '?':
                         return -EXIT_USAGE;
                 default:
-                        return -EXIT_FAILURE;
+                        abort();
                 }
-        return 0;
+        return -ctl_check_bus_args(&arg_bus);
 }
-
-static const char *const with_value[] = { "--host", "--address", "--respond", "--count", NULL };
 
 int berthctl_seccomp_main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         const char *verb;
         int r;
 
-        verb = ctl_peek_verb(argc, argv, with_value);
+        verb = ctl_peek_verb(argc, argv);
         if (!verb || !streq(verb, "seccomp"))
                 return -1;
 
@@ -306,9 +304,6 @@ int berthctl_seccomp_main(int argc, char *argv[]) {
         if (arg_respond == RESPOND_ASK && !isatty(STDIN_FILENO))
                 return ctl_usage("--respond ask needs a terminal on standard input.");
 
-        r = berth_errors_register();
-        if (r < 0)
-                return ctl_fail(r, "Failed to register the berth D-Bus errors");
         r = ctl_connect_bus(&arg_bus, &bus);
         if (r != 0)
                 return r;

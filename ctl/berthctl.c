@@ -20,7 +20,6 @@
 #include "console-forward.h"
 #include "ctl-util.h"
 #include "polkit-agent.h"
-#include "service/errors.h"
 #include "util/fd-util.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -56,21 +55,6 @@ static int new_call(sd_bus *bus, const char *path, const char *iface, const char
 
 static int append_empty_options(sd_bus_message *m) {
         return sd_bus_message_append(m, "a{sv}", 0);
-}
-
-/* Call a no-argument-but-options method on a container object. */
-static int call_container_method(sd_bus *bus, const char *name, const char *member, const char *what,
-                                 uint64_t timeout) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        r = ctl_new_container_call(bus, &arg_bus, name, member, &m);
-        if (r != 0)
-                return r;
-        r = append_empty_options(m);
-        if (r < 0)
-                return ctl_fail(r, "Failed to build the %s call", member);
-        return ctl_call(bus, m, timeout, what, NULL);
 }
 
 /* ---- value printing (status) ---- */
@@ -461,11 +445,13 @@ static int verb_destroy(sd_bus *bus, char **args) {
 }
 
 static int verb_start(sd_bus *bus, char **args) {
-        return call_container_method(bus, args[0], "Start", "start the container", LONG_CALL_TIMEOUT_USEC);
+        return ctl_call_container_method(bus, &arg_bus, args[0], "Start", LONG_CALL_TIMEOUT_USEC,
+                                         "start the container");
 }
 
 static int verb_stop(sd_bus *bus, char **args) {
-        return call_container_method(bus, args[0], "Stop", "stop the container", LONG_CALL_TIMEOUT_USEC);
+        return ctl_call_container_method(bus, &arg_bus, args[0], "Stop", LONG_CALL_TIMEOUT_USEC,
+                                         "stop the container");
 }
 
 static int verb_console_log(sd_bus *bus, char **args) {
@@ -788,9 +774,7 @@ static int parse_argv(int argc, char *argv[]) {
                         abort();
                 }
 
-        if (arg_bus.host && arg_bus.address)
-                return -ctl_usage("--host and --address cannot be combined.");
-        return 0;
+        return -ctl_check_bus_args(&arg_bus);
 }
 
 int main(int argc, char *argv[]) {
@@ -827,9 +811,6 @@ int main(int argc, char *argv[]) {
                 return ctl_usage("create needs --config FILE or --template NAME.");
 
         if (verb->needs_bus) {
-                r = berth_errors_register();
-                if (r < 0)
-                        return ctl_fail(r, "Failed to register the berth D-Bus errors");
                 r = ctl_connect_bus(&arg_bus, &bus);
                 if (r != 0)
                         return r;

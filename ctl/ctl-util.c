@@ -73,9 +73,19 @@ int ctl_fail_call(const sd_bus_error *error, int r, const char *what) {
         return EXIT_FAILURE;
 }
 
+int ctl_check_bus_args(const CtlBusArgs *args) {
+        if (args->host && args->address)
+                return ctl_usage("--host and --address cannot be combined.");
+        return 0;
+}
+
 int ctl_connect_bus(const CtlBusArgs *args, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
+
+        r = berth_errors_register();
+        if (r < 0)
+                return ctl_fail(r, "Failed to register the berth D-Bus errors");
 
         if (args->host)
                 r = sd_bus_open_system_remote(&bus, args->host);
@@ -148,6 +158,20 @@ int ctl_new_container_call(sd_bus *bus, const CtlBusArgs *args, const char *name
         return 0;
 }
 
+int ctl_call_container_method(sd_bus *bus, const CtlBusArgs *args, const char *name, const char *member,
+                              uint64_t timeout_usec, const char *what) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = ctl_new_container_call(bus, args, name, member, &m);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_append(m, "a{sv}", 0);
+        if (r < 0)
+                return ctl_fail(r, "Failed to build the %s call", member);
+        return ctl_call(bus, m, timeout_usec, what, NULL);
+}
+
 int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *what,
              sd_bus_message **reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -169,7 +193,17 @@ int ctl_check_verb_usage(const char *verb, unsigned n_expected, unsigned n_args,
         return 0;
 }
 
-const char *ctl_peek_verb(int argc, char *argv[], const char *const *with_value) {
+/* Every long option of berthctl.c, berthctl-lifecycle.c and berthctl-seccomp.c that takes a value (as
+ * "--opt VALUE"; "--opt=VALUE" is one argument). */
+static const char *const with_value[] = {
+        "--host", "--address",                                   /* everyone's */
+        "--config", "--template", "--max", "--escape",           /* berthctl.c */
+        "--timeout", "--type", "--options",                      /* berthctl-lifecycle.c */
+        "--respond", "--count",                                  /* berthctl-seccomp.c */
+        NULL,
+};
+
+const char *ctl_peek_verb(int argc, char *argv[]) {
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i];
 

@@ -62,8 +62,11 @@ int ctl_usage(const char *fmt, ...) _printf_(1, 2);
 /* Prints a failed call (a D-Bus error as berthd or the bus worded it) and picks the exit code. */
 int ctl_fail_call(const sd_bus_error *error, int r, const char *what);
 
-/* Connects to the system bus, a remote one (--host) or an address (--address). Returns 0 or, having
- * printed why, an exit code. */
+/* 0, or having printed why, EXIT_USAGE: --host and --address cannot be combined. Every parser checks it. */
+int ctl_check_bus_args(const CtlBusArgs *args);
+
+/* Registers berth's D-Bus errors (so berthd's are told apart), then connects to the system bus, a remote
+ * one (--host) or an address (--address). Returns 0 or, having printed why, an exit code. */
 int ctl_connect_bus(const CtlBusArgs *args, sd_bus **ret);
 
 /* Starts the polkit tty agent, unless told not to ask or the bus is not the local one. */
@@ -79,6 +82,11 @@ int ctl_get_container_path(sd_bus *bus, const char *name, char **ret_path);
 int ctl_new_container_call(sd_bus *bus, const CtlBusArgs *args, const char *name, const char *member,
                            sd_bus_message **ret);
 
+/* A container method whose only argument is an empty a{sv} (Start, Stop, Freeze, ...), called through
+ * ctl_new_container_call() and ctl_call(). Returns 0 or, having printed why, an exit code. */
+int ctl_call_container_method(sd_bus *bus, const CtlBusArgs *args, const char *name, const char *member,
+                              uint64_t timeout_usec, const char *what);
+
 /* sd_bus_call(); returns 0 or, having printed why, an exit code. */
 int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *what, sd_bus_message **reply);
 
@@ -88,6 +96,7 @@ int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *
 int ctl_check_verb_usage(const char *verb, unsigned n_expected, unsigned n_args, unsigned opts_accepted,
                          unsigned opts_given);
 
-/* The first non-option argument, skipping the values of the long options listed in with_value
- * (NULL-terminated) and of -H, without getopt, which would permute argv under another parser. */
-const char *ctl_peek_verb(int argc, char *argv[], const char *const *with_value);
+/* The first non-option argument, skipping the values of berthctl's options that take one (those of every
+ * parser, so each dispatcher finds the same verb), without getopt, which would permute argv under another
+ * parser. */
+const char *ctl_peek_verb(int argc, char *argv[]);
