@@ -46,8 +46,11 @@ static int logfile_open_fd(const char *path, struct stat *ret_st) {
 
                 fd = open(path, flags | O_CREAT | O_EXCL, LOGFILE_MODE);
                 if (fd >= 0) {
-                        if (fchmod(fd, LOGFILE_MODE) < 0)
-                                return -errno;
+                        if (fchmod(fd, LOGFILE_MODE) < 0) {
+                                r = -errno;
+                                (void) unlink(path); /* ours, just made by O_EXCL: leave nothing behind */
+                                return r;
+                        }
                         break;
                 }
                 /* Lost a race with someone creating it: open theirs, but do not spin forever. */

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 
 #include "log/log.h"
 #include "mount/mount-inject.h"
+#include "mount/open-in-root.h"
 #include "util/fd-util.h"
 #include "util/path-util.h"
 #include "util/fileio.h"
@@ -30,19 +30,10 @@
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
 
-/* glibc 2.36 has no wrappers for these two. */
-static int sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve) {
-        struct open_how how = { .flags = flags, .resolve = resolve };
-        return (int) syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
+/* glibc 2.36 has no wrapper for it. */
 static int sys_pidfd_send_signal(int pidfd, int sig) {
         return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
-
-/* Every lookup of a container path: scoped to the container's root ("/" and ".." stop there, absolute
- * symlinks restart there) and never through /proc magic links, which could jump to a host path. */
-#define CONTAINER_RESOLVE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
 static int set_error(char **ret_error, int r, const char *fmt, ...) {
@@ -122,7 +113,6 @@ bool mount_inject_supported(void) {
          * one without it fails ENOSYS. pidfd_open() stands in for pidfd setns (5.3 vs 5.8); mount_setattr
          * (5.12) is newer than both, so a kernel that has it has setns on pidfds too. */
         if (cached < 0) {
-                struct open_how how = {};
                 bool ok = true;
 
                 if (open_tree(-EBADF, "", 0) < 0 && errno == ENOSYS)
@@ -135,7 +125,7 @@ bool mount_inject_supported(void) {
                         ok = false;
                 if (mount_setattr(-EBADF, "", 0, NULL, 0) < 0 && errno == ENOSYS)
                         ok = false;
-                if (syscall(SYS_openat2, -EBADF, "", &how, sizeof how) < 0 && errno == ENOSYS)
+                if (openat2_fd(-EBADF, "", 0, 0, 0) == -ENOSYS)
                         ok = false;
                 cached = ok;
         }
@@ -395,13 +385,11 @@ static int path_escapes_root(int root_fd, const char *path) {
                 memcpy(cur + cur_len, name, n + 1);
                 cur_len += n;
 
-                _cleanup_close_ int fd = sys_openat2(root_fd, cur, O_PATH | O_NOFOLLOW | O_CLOEXEC,
-                                                     CONTAINER_RESOLVE);
-                if (fd < 0) {
-                        if (errno == ENOENT)
-                                continue; /* nothing beyond this exists yet: only ".." can still escape */
-                        return -errno;
-                }
+                _cleanup_close_ int fd = open_in_root(root_fd, cur, O_PATH | O_NOFOLLOW, 0);
+                if (fd == -ENOENT)
+                        continue; /* nothing beyond this exists yet: only ".." can still escape */
+                if (fd < 0)
+                        return fd;
                 struct stat st;
                 if (fstat(fd, &st) < 0)
                         return -errno;
@@ -426,15 +414,37 @@ static int path_escapes_root(int root_fd, const char *path) {
         }
 }
 
+/* Split "/a/b/c/" into parent "/a/b" and name "c" (both in caller buffers). An empty name means the
+ * path names the root. */
+static int split_path(const char *path, char *parent, size_t parent_size, char *name, size_t name_size) {
+        size_t len = strlen(path), start;
+
+        while (len > 0 && path[len - 1] == '/')
+                len--;
+        start = len;
+        while (start > 0 && path[start - 1] != '/')
+                start--;
+        if (len - start >= name_size || start + 2 > parent_size)
+                return -ENAMETOOLONG;
+        memcpy(name, path + start, len - start);
+        name[len - start] = 0;
+        if (start == 0)
+                strcpy(parent, "/");
+        else {
+                memcpy(parent, path, start);
+                parent[start] = 0;
+        }
+        return 0;
+}
+
 /* Resolve the target inside the container, creating what is missing: parents as 0755 directories,
  * the last component as a directory or an empty file matching the source. Every creation is relative
  * to an fd resolved in the container's root, never a string path on the host. *ret_created names the
  * last component if this call created it, so a failed move can take it away again. */
 static int resolve_target(const Container *c, const char *target, bool want_dir, HelperReport *rep,
                           int *ret_fd, int *ret_parent_fd, char *ret_created, size_t created_size) {
-        char prefix[PATH_MAX];
+        char parent[PATH_MAX], name[NAME_MAX + 1];
         _cleanup_close_ int fd = -EBADF, parent_fd = -EBADF;
-        size_t len = 0;
         struct stat st;
 
         ret_created[0] = 0;
@@ -444,74 +454,43 @@ static int resolve_target(const Container *c, const char *target, bool want_dir,
         if (q > 0)
                 return report(rep, EINVAL, "The target leaves the container's root through '..' or a symlink:",
                               target);
-        fd = sys_openat2(c->root_fd, target, O_PATH | O_CLOEXEC, CONTAINER_RESOLVE);
-        if (fd < 0 && errno != ENOENT)
-                return report(rep, errno, "Cannot resolve target", target);
+        fd = open_in_root(c->root_fd, target, O_PATH, 0);
+        if (fd < 0 && fd != -ENOENT)
+                return report(rep, -fd, "Cannot resolve target", target);
         if (fd < 0) {
-                const char *p = target;
+                bool created;
 
-                /* Walk the path; each prefix is resolved from the container root again, so ".." and
-                 * symlinks met on the way mean what they mean inside the container. */
-                parent_fd = fcntl(c->root_fd, F_DUPFD_CLOEXEC, 3);
+                if (split_path(target, parent, sizeof parent, name, sizeof name) < 0)
+                        return report(rep, ENAMETOOLONG, "Target path too long:", target);
+                if (isempty(name) || streq(name, ".") || streq(name, ".."))
+                        return report(rep, EINVAL, "The target must end in a name:", target);
+                /* Created parents stay, like mkdir -p. */
+                parent_fd = mkdir_p_in_root(c->root_fd, parent, 0755);
                 if (parent_fd < 0)
-                        return report(rep, errno, "Cannot duplicate the root fd for", target);
-                for (;;) {
-                        size_t n;
-                        bool last;
-                        char name[NAME_MAX + 1];
-                        _cleanup_close_ int next = -EBADF;
+                        return report(rep, -parent_fd, "Cannot create the parent directories of", target);
 
-                        p += strspn(p, "/");
-                        n = strcspn(p, "/");
-                        if (n == 0)
-                                break;
-                        if (n > NAME_MAX || len + 1 + n >= sizeof prefix)
-                                return report(rep, ENAMETOOLONG, "Target path too long:", target);
-                        memcpy(name, p, n);
-                        name[n] = 0;
-                        prefix[len++] = '/';
-                        memcpy(prefix + len, p, n);
-                        len += n;
-                        prefix[len] = 0;
-                        p += n;
-                        last = p[strspn(p, "/")] == 0;
-
-                        next = sys_openat2(c->root_fd, prefix, O_PATH | O_CLOEXEC, CONTAINER_RESOLVE);
-                        if (next < 0 && errno != ENOENT)
-                                return report(rep, errno, "Cannot resolve", prefix);
-                        if (next < 0) {
-                                bool created;
-
-                                if (!last || want_dir) {
-                                        created = mkdirat(parent_fd, name, 0755) >= 0;
-                                        if (!created && errno != EEXIST)
-                                                return report(rep, errno, "Cannot create directory", prefix);
-                                } else {
-                                        int f = openat(parent_fd, name,
-                                                       O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                                                       0644);
-                                        created = f >= 0;
-                                        if (!created && errno != EEXIST)
-                                                return report(rep, errno, "Cannot create file", prefix);
-                                        safe_close(f);
-                                }
-                                /* Only what this call made may be taken away again. */
-                                if (last && created)
-                                        snprintf(ret_created, created_size, "%s", name);
-                                /* EEXIST with a failed lookup is a dangling symlink: this fails. */
-                                next = sys_openat2(c->root_fd, prefix, O_PATH | O_CLOEXEC, CONTAINER_RESOLVE);
-                                if (next < 0)
-                                        return report(rep, errno, "Cannot resolve created", prefix);
-                        }
-                        if (last) {
-                                fd = TAKE_FD(next);
-                                break;
-                        }
-                        safe_close(parent_fd);
-                        parent_fd = TAKE_FD(next);
+                if (want_dir) {
+                        created = mkdirat(parent_fd, name, 0755) >= 0;
+                        if (!created && errno != EEXIST)
+                                return report(rep, errno, "Cannot create directory", target);
+                } else {
+                        int f = openat(parent_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                                       0644);
+                        created = f >= 0;
+                        if (!created && errno != EEXIST)
+                                return report(rep, errno, "Cannot create file", target);
+                        safe_close(f);
                 }
-                if (fd < 0)
-                        return report(rep, EINVAL, "Invalid target", target);
+                /* Only what this call made may be taken away again. */
+                if (created)
+                        snprintf(ret_created, created_size, "%s", name);
+                /* EEXIST with a failed lookup is a dangling symlink: this fails. */
+                fd = open_in_root(c->root_fd, target, O_PATH, 0);
+                if (fd < 0) {
+                        if (created)
+                                (void) unlinkat(parent_fd, name, want_dir ? AT_REMOVEDIR : 0);
+                        return report(rep, -fd, "Cannot resolve created", target);
+                }
         }
 
         if (fstat(fd, &st) < 0)
@@ -690,14 +669,15 @@ static int make_bind(const MountInjectRequest *req, uint64_t attr, const Contain
 
         /* polkit approved this exact path (the "source" detail): open exactly it. A symlink anywhere in it
          * could be swapped between the check and the open by whoever owns it, so none is followed. */
-        _cleanup_close_ int src_fd = sys_openat2(AT_FDCWD, req->source, O_PATH | O_CLOEXEC,
-                                                 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-        if (src_fd < 0 && errno == ELOOP)
+        _cleanup_close_ int src_fd = openat2_fd(AT_FDCWD, req->source, O_PATH, 0,
+                                                RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (src_fd == -ELOOP)
                 return set_error(ret_error, -EINVAL,
                                  "The source %s contains a symbolic link; name the resolved path instead",
                                  req->source);
         if (src_fd < 0)
-                return set_error(ret_error, -errno, "Cannot open source %s: %m", req->source);
+                return set_error(ret_error, src_fd, "Cannot open source %s: %s", req->source,
+                                 strerror(-src_fd));
         fd = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
                                            (recursive ? AT_RECURSIVE : 0));
         if (fd < 0)
@@ -772,29 +752,6 @@ typedef struct RemoveArgs {
         unsigned long flags;
 } RemoveArgs;
 
-/* Split "/a/b/c/" into parent "/a/b" and name "c" (both in caller buffers). An empty name means the
- * path names the root. */
-static int split_path(const char *path, char *parent, size_t parent_size, char *name, size_t name_size) {
-        size_t len = strlen(path), start;
-
-        while (len > 0 && path[len - 1] == '/')
-                len--;
-        start = len;
-        while (start > 0 && path[start - 1] != '/')
-                start--;
-        if (len - start >= name_size || start + 2 > parent_size)
-                return -ENAMETOOLONG;
-        memcpy(name, path + start, len - start);
-        name[len - start] = 0;
-        if (start == 0)
-                strcpy(parent, "/");
-        else {
-                memcpy(parent, path, start);
-                parent[start] = 0;
-        }
-        return 0;
-}
-
 static int remove_in_container(const Container *c, void *userdata, HelperReport *rep) {
         const RemoveArgs *a = userdata;
         _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
@@ -823,9 +780,9 @@ static int remove_in_container(const Container *c, void *userdata, HelperReport 
                         return report(rep, EINVAL, "The target must end in a name:", a->target);
 
                 safe_close(parent_fd);
-                parent_fd = sys_openat2(c->root_fd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, CONTAINER_RESOLVE);
+                parent_fd = open_in_root(c->root_fd, parent, O_PATH | O_DIRECTORY, 0);
                 if (parent_fd < 0)
-                        return report(rep, errno, "Cannot resolve target", a->target);
+                        return report(rep, -parent_fd, "Cannot resolve target", a->target);
                 safe_close(fd);
                 fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)

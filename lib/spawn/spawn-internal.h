@@ -28,11 +28,7 @@ typedef struct SpawnChild {
 /* Record "<formatted>: <strerror(-r)>" in s->error and return r (negative errno). */
 int spawn_child_error(SpawnChild *s, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Open path (relative to the rootfs; leading '/' ignored; "" or "/" is the root itself) inside the rootfs,
- * following symlinks as if the rootfs were '/'. Returns an fd (O_CLOEXEC added) or -errno. */
-int spawn_open_in_root(int root_fd, const char *path, int flags, mode_t mode);
-/* mkdir -p inside the rootfs; returns an O_PATH fd of the final directory, or -errno. */
-int spawn_mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
+/* Paths inside the rootfs are opened (and created) with mount/open-in-root.h. */
 
 /* lxc.mount.auto, autodev /dev, lxc.mount.entry. Each returns 0 or a negative errno with s->error set. */
 int spawn_setup_mount_auto(SpawnChild *s);

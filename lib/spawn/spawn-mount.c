@@ -7,16 +7,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log/log.h"
+#include "mount/open-in-root.h"
 #include "spawn/spawn-internal.h"
 #include "util/fd-util.h"
 #include "util/macro.h"
@@ -38,62 +37,9 @@ int spawn_child_error(SpawnChild *s, int r, const char *fmt, ...) {
         return r;
 }
 
-int spawn_open_in_root(int root_fd, const char *path, int flags, mode_t mode) {
-        struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC),
-                .mode = (flags & O_CREAT) ? mode : 0,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-
-        while (*path == '/')
-                path++;
-        if (!*path)
-                path = ".";
-
-        int fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof how);
-        return fd < 0 ? -errno : fd;
-}
-
-int spawn_mkdir_p_in_root(int root_fd, const char *path, mode_t mode) {
-        size_t len = strlen(path);
-        char *buf = alloca(len + 1);
-        _cleanup_close_ int parent = -EBADF;
-
-        memcpy(buf, path, len + 1);
-
-        parent = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-        if (parent < 0)
-                return -errno;
-
-        /* Walk one component at a time: mkdirat() never follows the new name, and the next parent is
-         * re-resolved from the rootfs with the prefix so far, so symlinks stay confined to the rootfs. */
-        for (size_t i = 0; i <= len;) {
-                while (i < len && buf[i] == '/')
-                        i++;
-                if (i >= len)
-                        break;
-                size_t j = i;
-                while (j < len && buf[j] != '/')
-                        j++;
-
-                char saved = buf[j];
-                buf[j] = 0;
-                if (mkdirat(parent, buf + i, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                int fd = spawn_open_in_root(root_fd, buf, O_PATH | O_DIRECTORY, 0);
-                buf[j] = saved;
-                if (fd < 0)
-                        return fd;
-                safe_close(parent);
-                parent = fd;
-                i = j;
-        }
-        return TAKE_FD(parent);
-}
-
 /* Create an empty file at path inside the rootfs (parents too) unless something is there already. */
 static int touch_in_root(int root_fd, const char *path, mode_t mode) {
-        _cleanup_close_ int fd = spawn_open_in_root(root_fd, path, O_PATH, 0);
+        _cleanup_close_ int fd = open_in_root(root_fd, path, O_PATH, 0);
         if (fd >= 0)
                 return 0;
         if (fd != -ENOENT)
@@ -102,7 +48,7 @@ static int touch_in_root(int root_fd, const char *path, mode_t mode) {
         const char *slash = strrchr(path, '/');
         const char *base = slash ? slash + 1 : path;
         char *dir = strndupa(path, slash ? (size_t) (slash - path) : 0);
-        _cleanup_close_ int dir_fd = spawn_mkdir_p_in_root(root_fd, dir, 0755);
+        _cleanup_close_ int dir_fd = mkdir_p_in_root(root_fd, dir, 0755);
         if (dir_fd < 0)
                 return dir_fd;
         if (isempty(base))
@@ -117,7 +63,7 @@ static int touch_in_root(int root_fd, const char *path, mode_t mode) {
  * again because an fd opened before the mount points below it. */
 static int remount_in_root(int root_fd, const char *path, unsigned long flags, unsigned long propagation) {
         char fdp[SPAWN_FD_PATH_MAX];
-        _cleanup_close_ int fd = spawn_open_in_root(root_fd, path, O_PATH, 0);
+        _cleanup_close_ int fd = open_in_root(root_fd, path, O_PATH, 0);
         if (fd < 0)
                 return fd;
         if (flags & MS_RDONLY &&
@@ -132,7 +78,7 @@ static int remount_in_root(int root_fd, const char *path, unsigned long flags, u
 /* Bind a path inside the rootfs onto itself read-only (proc:mixed's /proc/sys). */
 static int bind_self_ro(SpawnChild *s, const char *path) {
         char fdp[SPAWN_FD_PATH_MAX];
-        _cleanup_close_ int fd = spawn_open_in_root(s->root_fd, path, O_PATH, 0);
+        _cleanup_close_ int fd = open_in_root(s->root_fd, path, O_PATH, 0);
         if (fd < 0)
                 return spawn_child_error(s, fd, "open /%s", path);
         if (mount(spawn_fd_path(fdp, fd), fdp, NULL, MS_BIND, NULL) < 0)
@@ -150,7 +96,7 @@ static int mount_auto_proc(SpawnChild *s) {
         if (!(flags & (BERTH_MOUNT_AUTO_PROC | BERTH_MOUNT_AUTO_PROC_RW)))
                 return 0;
 
-        _cleanup_close_ int fd = spawn_mkdir_p_in_root(s->root_fd, "proc", 0555);
+        _cleanup_close_ int fd = mkdir_p_in_root(s->root_fd, "proc", 0555);
         if (fd < 0)
                 return spawn_child_error(s, fd, "create /proc");
         if (mount("proc", spawn_fd_path(fdp, fd), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -164,7 +110,7 @@ static int mount_auto_proc(SpawnChild *s) {
         if (r < 0)
                 return r;
         /* Kernels without CONFIG_MAGIC_SYSRQ have no sysrq-trigger: nothing to protect then. */
-        _cleanup_close_ int fd_sysrq = spawn_open_in_root(s->root_fd, "proc/sysrq-trigger", O_PATH, 0);
+        _cleanup_close_ int fd_sysrq = open_in_root(s->root_fd, "proc/sysrq-trigger", O_PATH, 0);
         if (fd_sysrq == -ENOENT)
                 return 0;
         return bind_self_ro(s, "proc/sysrq-trigger");
@@ -179,7 +125,7 @@ static int mount_auto_sys(SpawnChild *s) {
         bool ro = !(flags & BERTH_MOUNT_AUTO_SYS_RW);
         unsigned long mflags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0);
 
-        _cleanup_close_ int fd = spawn_mkdir_p_in_root(s->root_fd, "sys", 0555);
+        _cleanup_close_ int fd = mkdir_p_in_root(s->root_fd, "sys", 0555);
         if (fd < 0)
                 return spawn_child_error(s, fd, "create /sys");
         if (mount("sysfs", spawn_fd_path(fdp, fd), "sysfs", mflags, NULL) >= 0)
@@ -205,7 +151,7 @@ static int mount_auto_sys(SpawnChild *s) {
         if (mount("/sys", fdp, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return spawn_child_error(s, -errno, "bind /sys");
         if (ro) {
-                _cleanup_close_ int sys_fd = spawn_open_in_root(s->root_fd, "sys", O_PATH | O_DIRECTORY, 0);
+                _cleanup_close_ int sys_fd = open_in_root(s->root_fd, "sys", O_PATH | O_DIRECTORY, 0);
                 struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
                 if (sys_fd < 0)
                         return spawn_child_error(s, sys_fd, "open /sys");
@@ -225,7 +171,7 @@ static int mount_auto_cgroup(SpawnChild *s) {
 
         /* mkdir on a read-only sysfs answers EEXIST for the existing sys/fs/cgroup, so this works both with
          * and without a /sys mount. */
-        _cleanup_close_ int fd = spawn_mkdir_p_in_root(s->root_fd, "sys/fs/cgroup", 0755);
+        _cleanup_close_ int fd = mkdir_p_in_root(s->root_fd, "sys/fs/cgroup", 0755);
         if (fd < 0)
                 return spawn_child_error(s, fd, "create /sys/fs/cgroup");
         /* A fresh cgroup2 mount shows the cgroup namespace root: the container's own cgroup. */
@@ -277,7 +223,7 @@ static int setup_ttys_in_rootfs(SpawnChild *s) {
                 r = touch_in_root(s->root_fd, path, 0600);
                 if (r < 0)
                         return spawn_child_error(s, r, "create /%s", path);
-                _cleanup_close_ int fd = spawn_open_in_root(s->root_fd, path, O_PATH, 0);
+                _cleanup_close_ int fd = open_in_root(s->root_fd, path, O_PATH, 0);
                 if (fd < 0)
                         return spawn_child_error(s, fd, "open /%s", path);
                 const char *src = tty_source(s, i, sbuf);
@@ -318,7 +264,7 @@ int spawn_setup_dev(SpawnChild *s) {
                         return r;
                 if (console_source(s, cbuf, &console) <= 0)
                         return 0;
-                _cleanup_close_ int fd = spawn_open_in_root(s->root_fd, "dev/console", O_PATH, 0);
+                _cleanup_close_ int fd = open_in_root(s->root_fd, "dev/console", O_PATH, 0);
                 if (fd < 0) {
                         log_debug("spawn: no /dev/console in the rootfs, not binding the console");
                         return 0;
@@ -328,7 +274,7 @@ int spawn_setup_dev(SpawnChild *s) {
                 return 0;
         }
 
-        _cleanup_close_ int mp = spawn_mkdir_p_in_root(s->root_fd, "dev", 0755);
+        _cleanup_close_ int mp = mkdir_p_in_root(s->root_fd, "dev", 0755);
         if (mp < 0)
                 return spawn_child_error(s, mp, "create /dev");
         if (mount("none", spawn_fd_path(fdp, mp), "tmpfs", MS_NOSUID | MS_STRICTATIME,
@@ -337,7 +283,7 @@ int spawn_setup_dev(SpawnChild *s) {
 
         /* From here on everything is created in the tmpfs we just mounted, which the container could not
          * have prepared: plain *at() calls relative to it are safe. */
-        _cleanup_close_ int dev_fd = spawn_open_in_root(s->root_fd, "dev", O_PATH | O_DIRECTORY, 0);
+        _cleanup_close_ int dev_fd = open_in_root(s->root_fd, "dev", O_PATH | O_DIRECTORY, 0);
         if (dev_fd < 0)
                 return spawn_child_error(s, dev_fd, "open /dev");
 
@@ -417,14 +363,14 @@ static int mount_entry(SpawnChild *s, const BerthMountEntry *e) {
                 target += l;
 
         if (e->create_dir)
-                fd = spawn_mkdir_p_in_root(s->root_fd, target, 0755);
+                fd = mkdir_p_in_root(s->root_fd, target, 0755);
         else {
                 if (e->create_file) {
                         r = touch_in_root(s->root_fd, target, 0644);
                         if (r < 0)
                                 return spawn_child_error(s, r, "create %s", e->target);
                 }
-                fd = spawn_open_in_root(s->root_fd, target, O_PATH, 0);
+                fd = open_in_root(s->root_fd, target, O_PATH, 0);
         }
         if (fd < 0)
                 return spawn_child_error(s, fd, "mount %s on %s", strna(e->source), e->target);

@@ -286,6 +286,18 @@ static int spawn_error(int r, const char *what, char **ret_error) {
         return r;
 }
 
+/* A failed start: kill init if it may still run (kill_init), reap it so nothing is left behind, return r. */
+static int spawn_fail(const SpawnParams *p, int pidfd, bool kill_init, int r, char **ret_error) {
+        siginfo_t si;
+
+        if (kill_init)
+                (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+        log_debug("spawn: init of %s failed: %s", strna(p->name), ret_error && *ret_error ? *ret_error : "");
+        return r;
+}
+
 int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
         _cleanup_close_pair_ int pipefd[2] = { -EBADF, -EBADF }, syncfd[2] = { -EBADF, -EBADF };
         _cleanup_close_pair_ int seccompfd[2] = { -EBADF, -EBADF };
@@ -363,15 +375,8 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
                         if (r < 0)
                                 r = spawn_error(r, "signal the init", ret_error);
                 }
-                if (r < 0) {
-                        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-                        siginfo_t si;
-                        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
-                                ;
-                        log_debug("spawn: init of %s failed: %s", strna(p->name),
-                                  ret_error && *ret_error ? *ret_error : "");
-                        return r;
-                }
+                if (r < 0)
+                        return spawn_fail(p, pidfd, true, r, ret_error);
                 syncfd[1] = safe_close(syncfd[1]);
         }
 
@@ -387,19 +392,11 @@ int spawn_container(const SpawnParams *p, SpawnResult *ret, char **ret_error) {
 
         if (n == 0)
                 /* init runs, but its notify rules would have nobody to answer them. */
-                (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        else if (n < 0) {
-                r = spawn_error((int) n, "read the init's status", ret_error);
-                (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        } else {
-                buf[n] = 0;
-                r = parse_child_error(buf, ret_error);
-        }
-
-        /* The child _exit()s right after writing: reap it so nothing is left behind. */
-        siginfo_t si;
-        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0 && errno == EINTR)
-                ;
-        log_debug("spawn: init of %s failed: %s", strna(p->name), ret_error && *ret_error ? *ret_error : "");
-        return r;
+                return spawn_fail(p, pidfd, true, r, ret_error);
+        if (n < 0)
+                return spawn_fail(p, pidfd, true, spawn_error((int) n, "read the init's status", ret_error),
+                                  ret_error);
+        /* The child _exit()s right after writing: just reap it. */
+        buf[n] = 0;
+        return spawn_fail(p, pidfd, false, parse_child_error(buf, ret_error), ret_error);
 }
