@@ -142,6 +142,19 @@ int cgroup_remove(const char *path, bool kill_remaining) {
         }
 }
 
+/* The rest of the first line of contents that starts with prefix (lines are cut in place), or NULL. */
+static const char *find_line_value(char *contents, const char *prefix) {
+        for (char *line = contents, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                const char *v = startswith(line, prefix);
+                if (v)
+                        return v;
+        }
+        return NULL;
+}
+
 int cgroup_pid_get_path(pid_t pid, char **ret) {
         _cleanup_free_ char *fn = NULL, *contents = NULL;
         int r;
@@ -152,20 +165,14 @@ int cgroup_pid_get_path(pid_t pid, char **ret) {
         if (r < 0)
                 return r;
 
-        for (char *line = contents, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                const char *p = startswith(line, "0::");
-                if (p) {
-                        char *s = strdup(p);
-                        if (!s)
-                                return -ENOMEM;
-                        *ret = s;
-                        return 0;
-                }
-        }
-        return -ENOMEDIUM;
+        const char *p = find_line_value(contents, "0::");
+        if (!p)
+                return -ENOMEDIUM;
+        char *s = strdup(p);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
 }
 
 int cgroup_set_frozen(const char *path, bool frozen) {
@@ -186,13 +193,8 @@ int cgroup_get_frozen(const char *path) {
         if (r < 0)
                 return r;
         /* "populated 1\nfrozen 0\n"; kernels before 5.2 have no "frozen" line (and no cgroup.freeze). */
-        for (char *line = contents, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                const char *v = startswith(line, "frozen ");
-                if (v)
-                        return streq(v, "1");
-        }
-        return -EOPNOTSUPP;
+        const char *v = find_line_value(contents, "frozen ");
+        if (!v)
+                return -EOPNOTSUPP;
+        return streq(v, "1");
 }

@@ -74,8 +74,8 @@ static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *er
         return 1;
 }
 
-/* Options a{sv}: known keys take their type, unknown keys are skipped (callers may be newer). */
-static int read_console_options(sd_bus_message *message, unsigned *flags, sd_bus_error *error) {
+int monitor_bus_read_bool_options(sd_bus_message *message, const char *const *keys, bool *const *values,
+                                  size_t n_keys, sd_bus_error *error) {
         int r;
 
         r = sd_bus_message_enter_container(message, 'a', "{sv}");
@@ -83,19 +83,21 @@ static int read_console_options(sd_bus_message *message, unsigned *flags, sd_bus
                 return r;
         while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
                 const char *key;
+                size_t i;
                 int b;
 
                 r = sd_bus_message_read(message, "s", &key);
                 if (r < 0)
                         return r;
-                if (streq(key, "consume") || streq(key, "clear")) {
+                for (i = 0; i < n_keys; i++)
+                        if (values[i] && streq(key, keys[i]))
+                                break;
+                if (i < n_keys) {
                         r = sd_bus_message_read(message, "v", "b", &b);
                         if (r < 0)
                                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                          "Option '%s' must be a boolean", key);
-                        if (b)
-                                *flags |= streq(key, "consume") ? CONSOLE_RING_READ_CONSUME
-                                                                : CONSOLE_RING_READ_CLEAR;
+                        *values[i] = b;
                 } else {
                         r = sd_bus_message_skip(message, "v");
                         if (r < 0)
@@ -108,6 +110,22 @@ static int read_console_options(sd_bus_message *message, unsigned *flags, sd_bus
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(message);
+}
+
+/* Options a{sv}: consume b, clear b. */
+static int read_console_options(sd_bus_message *message, unsigned *flags, sd_bus_error *error) {
+        bool consume = false, clear = false;
+        int r;
+
+        r = monitor_bus_read_bool_options(message, (const char *const[]) { "consume", "clear" },
+                                          (bool *const[]) { &consume, &clear }, 2, error);
+        if (r < 0)
+                return r;
+        if (consume)
+                *flags |= CONSOLE_RING_READ_CONSUME;
+        if (clear)
+                *flags |= CONSOLE_RING_READ_CLEAR;
+        return 0;
 }
 
 static int method_read_console_log(sd_bus_message *message, void *userdata, sd_bus_error *error) {

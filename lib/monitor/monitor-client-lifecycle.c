@@ -12,10 +12,6 @@
 #define LIFECYCLE_SLACK_USEC (5ULL * 1000000ULL)
 #define LIFECYCLE_DEFAULT_USEC (25ULL * 1000000ULL)
 
-static bool errno_means_not_running(int r) {
-        return r == -ENOTCONN || r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT || r == -EPIPE;
-}
-
 static uint64_t call_timeout(int timeout) {
         if (timeout < 0)
                 return UINT64_MAX; /* sd_bus_call: no limit */
@@ -24,30 +20,18 @@ static uint64_t call_timeout(int timeout) {
         return (uint64_t) timeout * 1000000ULL + LIFECYCLE_SLACK_USEC;
 }
 
+/* The method's boolean answer in *ret_bool, when given. */
 static int call(berth *b, const char *name, const char *member, uint64_t timeout_usec, int *ret_bool,
                 const char *types, ...) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         va_list ap;
         int r;
 
-        if (!b || !berth_name_is_valid(name))
-                return -EINVAL;
-        r = berth_monitor_open(b, name, &bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(bus, &m, NULL, MONITOR_OBJECT_PATH, MONITOR_INTERFACE, member);
-        if (r < 0)
-                return r;
         va_start(ap, types);
-        r = sd_bus_message_appendv(m, types, ap);
+        r = monitor_client_callv(b, name, member, timeout_usec, NULL, &reply, NULL, types, ap);
         va_end(ap);
         if (r < 0)
                 return r;
-        r = sd_bus_call(bus, m, timeout_usec, &error, &reply);
-        if (r < 0)
-                return errno_means_not_running(r) ? -ENOTCONN : r;
         if (ret_bool) {
                 r = sd_bus_message_read(reply, "b", ret_bool);
                 if (r < 0)

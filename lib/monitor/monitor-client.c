@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -268,14 +270,15 @@ static bool errno_means_not_running(int r) {
         return r == -ENOTCONN || r == -ECONNRESET || r == -ECONNREFUSED || r == -ENOENT || r == -EPIPE;
 }
 
-static int monitor_call(berth *b, const char *name, const char *member, uint64_t timeout_usec,
-                        sd_bus_message **ret_reply, const char *types, ...) {
+int monitor_client_callv(berth *b, const char *name, const char *member, uint64_t timeout_usec,
+                         sd_bus **ret_bus, sd_bus_message **ret_reply, char **ret_error, const char *types, va_list ap) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        va_list ap;
         int r;
 
+        if (!b || !berth_name_is_valid(name))
+                return -EINVAL;
         r = berth_monitor_open(b, name, &bus);
         if (r < 0)
                 return r;
@@ -283,37 +286,51 @@ static int monitor_call(berth *b, const char *name, const char *member, uint64_t
         if (r < 0)
                 return r;
         if (types) {
-                va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
                 if (r < 0)
                         return r;
         }
         r = sd_bus_call(bus, m, timeout_usec, &error, &reply);
         if (r < 0) {
-                /* A monitor that went away between connect and reply: the container is not running. */
-                return errno_means_not_running(r) ? -ENOTCONN : r;
+                /* A monitor that went away between connect and reply: the container is not running. An error
+                 * the monitor sent (ENOENT for a missing mount source, ...) is passed on as it is. */
+                if (!sd_bus_error_is_set(&error) ? errno_means_not_running(r)
+                                                 : sd_bus_error_has_name(&error, SD_BUS_ERROR_NO_REPLY) &&
+                                                           sd_bus_is_open(bus) <= 0)
+                        return -ENOTCONN;
+                if (ret_error && error.message) {
+                        char *s = strdup(error.message);
+                        if (s)
+                                *ret_error = s;
+                }
+                return r;
         }
+        if (ret_bus)
+                *ret_bus = TAKE_PTR(bus);
         if (ret_reply)
                 *ret_reply = TAKE_PTR(reply);
         return 0;
 }
 
-int berth_container_get_state(berth *b, const char *name, berth_state *ret_state, pid_t *ret_init_pid) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        berth_state state = BERTH_STATE_STOPPED;
-        uint32_t pid = 0;
+int monitor_client_call(berth *b, const char *name, const char *member, uint64_t timeout_usec, sd_bus **ret_bus,
+                        sd_bus_message **ret_reply, char **ret_error, const char *types, ...) {
+        va_list ap;
         int r;
 
-        if (!b || !berth_name_is_valid(name))
-                return -EINVAL;
+        va_start(ap, types);
+        r = monitor_client_callv(b, name, member, timeout_usec, ret_bus, ret_reply, ret_error, types, ap);
+        va_end(ap);
+        return r;
+}
 
-        r = monitor_call(b, name, "GetInfo", 0, &reply, NULL);
-        if (r == -ENOTCONN)
-                goto done;
+/* GetInfo's State, InitPid and ConsoleBufferSize; keys the reply lacks leave their defaults. */
+static int get_info(berth *b, const char *name, berth_state *state, uint32_t *pid, uint64_t *size) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = monitor_client_call(b, name, "GetInfo", 0, NULL, &reply, NULL, NULL);
         if (r < 0)
                 return r;
-
         r = sd_bus_message_enter_container(reply, 'a', "{sv}");
         if (r < 0)
                 return r;
@@ -330,51 +347,11 @@ int berth_container_get_state(berth *b, const char *name, berth_state *ret_state
                         r = berth_state_from_string(s);
                         if (r < 0)
                                 return -EBADMSG;
-                        state = (berth_state) r;
-                } else if (streq(key, "InitPid")) {
-                        r = sd_bus_message_read(reply, "v", "u", &pid);
-                        if (r < 0)
-                                return r;
-                } else {
-                        r = sd_bus_message_skip(reply, "v");
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-done:
-        if (ret_state)
-                *ret_state = state;
-        if (ret_init_pid)
-                *ret_init_pid = state == BERTH_STATE_STOPPED ? 0 : (pid_t) pid;
-        return 0;
-}
-
-int berth_container_get_console_buffer_size(berth *b, const char *name, uint64_t *ret_size) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        uint64_t size = 0;
-        int r;
-
-        if (!b || !berth_name_is_valid(name))
-                return -EINVAL;
-        r = monitor_call(b, name, "GetInfo", 0, &reply, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key;
-
-                r = sd_bus_message_read(reply, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "ConsoleBufferSize"))
-                        r = sd_bus_message_read(reply, "v", "t", &size);
+                        *state = (berth_state) r;
+                } else if (streq(key, "InitPid"))
+                        r = sd_bus_message_read(reply, "v", "u", pid);
+                else if (streq(key, "ConsoleBufferSize"))
+                        r = sd_bus_message_read(reply, "v", "t", size);
                 else
                         r = sd_bus_message_skip(reply, "v");
                 if (r < 0)
@@ -385,6 +362,34 @@ int berth_container_get_console_buffer_size(berth *b, const char *name, uint64_t
         }
         if (r < 0)
                 return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+int berth_container_get_state(berth *b, const char *name, berth_state *ret_state, pid_t *ret_init_pid) {
+        berth_state state = BERTH_STATE_STOPPED;
+        uint32_t pid = 0;
+        uint64_t size = 0;
+        int r;
+
+        r = get_info(b, name, &state, &pid, &size);
+        if (r < 0 && r != -ENOTCONN) /* no monitor: STOPPED */
+                return r;
+        if (ret_state)
+                *ret_state = state;
+        if (ret_init_pid)
+                *ret_init_pid = state == BERTH_STATE_STOPPED ? 0 : (pid_t) pid;
+        return 0;
+}
+
+int berth_container_get_console_buffer_size(berth *b, const char *name, uint64_t *ret_size) {
+        berth_state state = BERTH_STATE_STOPPED;
+        uint32_t pid = 0;
+        uint64_t size = 0;
+        int r;
+
+        r = get_info(b, name, &state, &pid, &size);
+        if (r < 0)
+                return r;
         if (ret_size)
                 *ret_size = size;
         return 0;
@@ -392,25 +397,12 @@ int berth_container_get_console_buffer_size(berth *b, const char *name, uint64_t
 
 int berth_container_stop(berth *b, const char *name) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        if (!b || !berth_name_is_valid(name))
-                return -EINVAL;
-        r = berth_monitor_open(b, name, &bus);
-        if (r < 0)
-                return r;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        r = sd_bus_message_new_method_call(bus, &m, NULL, MONITOR_OBJECT_PATH, MONITOR_INTERFACE, "Stop");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "a{sv}", 0);
-        if (r < 0)
-                return r;
         /* Longer than the monitor's own SIGKILL escalation, so a stubborn init still ends in STOPPED. */
-        r = sd_bus_call(bus, m, STOP_TIMEOUT_USEC, &error, NULL);
+        r = monitor_client_call(b, name, "Stop", STOP_TIMEOUT_USEC, &bus, NULL, NULL, "a{sv}", 0);
         if (r < 0)
-                return errno_means_not_running(r) ? -ENOTCONN : r;
+                return r;
 
         /* The reply comes once STOPPED; wait for the monitor to hang up too, so that when we return
          * its process is gone or going (callers check for leftovers right away). */
@@ -437,9 +429,9 @@ int berth_console_log_read(berth *b, const char *name, uint64_t max_bytes, unsig
 
         if (!b || !berth_name_is_valid(name) || !ret_data)
                 return -EINVAL;
-        r = monitor_call(b, name, "ReadConsoleLog", 0, &reply, "ta{sv}", max_bytes, 2, "consume", "b",
-                         (int) !!(flags & BERTH_CONSOLE_LOG_CONSUME), "clear", "b",
-                         (int) !!(flags & BERTH_CONSOLE_LOG_CLEAR));
+        r = monitor_client_call(b, name, "ReadConsoleLog", 0, NULL, &reply, NULL, "ta{sv}", max_bytes, 2,
+                                "consume", "b", (int) !!(flags & BERTH_CONSOLE_LOG_CONSUME), "clear", "b",
+                                (int) !!(flags & BERTH_CONSOLE_LOG_CLEAR));
         if (r < 0)
                 return r;
         r = sd_bus_message_read_array(reply, 'y', &data, &len);
@@ -461,5 +453,5 @@ int berth_console_log_read(berth *b, const char *name, uint64_t max_bytes, unsig
 int berth_console_log_clear(berth *b, const char *name) {
         if (!b || !berth_name_is_valid(name))
                 return -EINVAL;
-        return monitor_call(b, name, "ClearConsoleLog", 0, NULL, "a{sv}", 0);
+        return monitor_client_call(b, name, "ClearConsoleLog", 0, NULL, NULL, NULL, "a{sv}", 0);
 }

@@ -227,7 +227,8 @@ static int on_waiter_timeout(sd_event_source *s, uint64_t usec, void *userdata) 
 }
 
 /* Defer the reply to message. timeout_usec: relative deadline, UINT64_MAX = none. */
-static int waiter_add(Monitor *m, sd_bus_message *message, WaiterKind kind, uint64_t timeout_usec, bool force) {
+static int waiter_add_one(Monitor *m, sd_bus_message *message, WaiterKind kind, uint64_t timeout_usec,
+                          bool force) {
         _cleanup_free_ MonitorWaiter *w = NULL;
         MonitorWaiter **l;
         int r;
@@ -254,38 +255,33 @@ static int waiter_add(Monitor *m, sd_bus_message *message, WaiterKind kind, uint
         return 0;
 }
 
-/* a{sv}: known keys must have their type, unknown keys are skipped (callers may be newer than us). */
-static int read_options(sd_bus_message *message, bool *force, sd_bus_error *error) {
+/* waiter_add_one() for a method handler: 1 (the reply is deferred), or the failure set on error. */
+static int waiter_add(Monitor *m, sd_bus_message *message, WaiterKind kind, uint64_t timeout_usec, bool force,
+                      sd_bus_error *error) {
+        static const char *const what[] = {
+                [WAITER_REBOOT] = "reboot",
+                [WAITER_SHUTDOWN] = "shutdown",
+                [WAITER_FREEZE] = "freeze",
+                [WAITER_UNFREEZE] = "thaw",
+        };
         int r;
 
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        r = waiter_add_one(m, message, kind, timeout_usec, force);
         if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
-                const char *key;
-                int b;
+                return sd_bus_error_set_errnof(error, -r, "Failed to wait for the %s of %s: %m", what[kind],
+                                               m->name);
+        return 1;
+}
 
-                r = sd_bus_message_read(message, "s", &key);
-                if (r < 0)
-                        return r;
-                if (force && streq(key, "force")) {
-                        r = sd_bus_message_read(message, "v", "b", &b);
-                        if (r < 0)
-                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                         "Option 'force' must be a boolean");
-                        *force = b;
-                } else {
-                        r = sd_bus_message_skip(message, "v");
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(message);
+/* A timeout in seconds as waiter_add() takes it: -1 is no limit. */
+static uint64_t timeout_to_usec(int timeout) {
+        return timeout < 0 ? UINT64_MAX : (uint64_t) timeout * 1000000ULL;
+}
+
+/* a{sv}: known keys must have their type, unknown keys are skipped (callers may be newer than us). */
+static int read_options(sd_bus_message *message, bool *force, sd_bus_error *error) {
+        return monitor_bus_read_bool_options(message, (const char *const[]) { "force" },
+                                             (bool *const[]) { force }, 1, error);
 }
 
 static int read_timeout(sd_bus_message *message, int *ret, sd_bus_error *error) {
@@ -360,11 +356,7 @@ int monitor_method_reboot(sd_bus_message *message, void *userdata, sd_bus_error 
         if (timeout == 0)
                 return sd_bus_reply_method_return(message, "b", 1);
 
-        r = waiter_add(m, message, WAITER_REBOOT, timeout < 0 ? UINT64_MAX : (uint64_t) timeout * 1000000ULL,
-                       false);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Failed to wait for the reboot: %m");
-        return 1;
+        return waiter_add(m, message, WAITER_REBOOT, timeout_to_usec(timeout), false, error);
 }
 
 int monitor_method_shutdown(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -392,10 +384,7 @@ int monitor_method_shutdown(sd_bus_message *message, void *userdata, sd_bus_erro
         if (force && (timeout == 0 || is_frozen(m))) {
                 if (!m->stop_requested)
                         force_kill(m, timeout == 0 ? "force, timeout 0" : "force, frozen");
-                r = waiter_add(m, message, WAITER_SHUTDOWN, UINT64_MAX, false);
-                if (r < 0)
-                        return sd_bus_error_set_errnof(error, -r, "Failed to wait for the shutdown: %m");
-                return 1;
+                return waiter_add(m, message, WAITER_SHUTDOWN, UINT64_MAX, false, error);
         }
 
         /* Already being stopped (Stop, or a forced shutdown past its deadline): just wait for STOPPED. */
@@ -415,11 +404,7 @@ int monitor_method_shutdown(sd_bus_message *message, void *userdata, sd_bus_erro
         if (timeout == 0)
                 return sd_bus_reply_method_return(message, "b", 1);
 
-        r = waiter_add(m, message, WAITER_SHUTDOWN, timeout < 0 ? UINT64_MAX : (uint64_t) timeout * 1000000ULL,
-                       force);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Failed to wait for the shutdown: %m");
-        return 1;
+        return waiter_add(m, message, WAITER_SHUTDOWN, timeout_to_usec(timeout), force, error);
 }
 
 /* cgroup.events changed (or we just wrote cgroup.freeze): finish a transition that reached its target. */
@@ -506,9 +491,9 @@ int monitor_method_freeze(sd_bus_message *message, void *userdata, sd_bus_error 
                 reply_all(m, WAITER_UNFREEZE, ECANCELED, "frozen again before it thawed");
         }
         monitor_set_state(m, BERTH_STATE_FREEZING);
-        r = waiter_add(m, message, WAITER_FREEZE, MONITOR_FREEZE_TIMEOUT_USEC, false);
+        r = waiter_add(m, message, WAITER_FREEZE, MONITOR_FREEZE_TIMEOUT_USEC, false, error);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Failed to wait for the freeze: %m");
+                return r;
         freeze_check(m); /* an idle payload may be frozen already */
         return 1;
 }
@@ -537,9 +522,9 @@ int monitor_method_unfreeze(sd_bus_message *message, void *userdata, sd_bus_erro
                         return r;
                 reply_all(m, WAITER_FREEZE, ECANCELED, "unfrozen before it froze");
         }
-        r = waiter_add(m, message, WAITER_UNFREEZE, MONITOR_FREEZE_TIMEOUT_USEC, false);
+        r = waiter_add(m, message, WAITER_UNFREEZE, MONITOR_FREEZE_TIMEOUT_USEC, false, error);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Failed to wait for the thaw: %m");
+                return r;
         freeze_check(m);
         return 1;
 }

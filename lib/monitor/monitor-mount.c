@@ -17,36 +17,8 @@
 /* Options a{sv}: idmap b; unknown keys are skipped (callers may be newer), a known key of the wrong type
  * is InvalidArgs. */
 static int read_mount_options(sd_bus_message *message, bool *idmap, sd_bus_error *error) {
-        int r;
-
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
-                const char *key;
-                int b;
-
-                r = sd_bus_message_read(message, "s", &key);
-                if (r < 0)
-                        return r;
-                if (idmap && streq(key, "idmap")) {
-                        r = sd_bus_message_read(message, "v", "b", &b);
-                        if (r < 0)
-                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                         "Option '%s' must be a boolean", key);
-                        *idmap = b;
-                } else {
-                        r = sd_bus_message_skip(message, "v");
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(message);
+        return monitor_bus_read_bool_options(message, (const char *const[]) { "idmap" },
+                                             (bool *const[]) { idmap }, 1, error);
 }
 
 /* Mounts need a live init; during a reboot in place there is a moment without one. */

@@ -3,6 +3,7 @@
 
 /* berth-monitor's state: one per running container (see README.md in this directory). */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
@@ -142,3 +143,19 @@ void monitor_bus_emit_state(Monitor *m);
 void monitor_bus_reply_pending(Monitor *m);
 void monitor_bus_flush_all(Monitor *m);
 void monitor_bus_done(Monitor *m);
+/* Reads an options a{sv} whose known keys are booleans: keys[i] sets *values[i] (a NULL values[i] leaves
+ * that key unknown); unknown keys are skipped (callers may be newer), a known key of the wrong type is
+ * InvalidArgs. */
+int monitor_bus_read_bool_options(sd_bus_message *message, const char *const *keys, bool *const *values,
+                                  size_t n_keys, sd_bus_error *error);
+
+/* monitor-client.c: the client side (libberth's C API) */
+/* Connects to name's monitor and calls member with the arguments types describes (none if NULL); timeout_usec
+ * 0 means sd-bus's default. -ENOTCONN when the monitor is not there or went away; an error the monitor sent
+ * is passed on as its errno and (if ret_error) its message. On success, *ret_bus is the connection (fds in
+ * the reply stay valid while it is held) and *ret_reply the reply. */
+int monitor_client_call(berth *b, const char *name, const char *member, uint64_t timeout_usec, sd_bus **ret_bus,
+                        sd_bus_message **ret_reply, char **ret_error, const char *types, ...);
+int monitor_client_callv(berth *b, const char *name, const char *member, uint64_t timeout_usec,
+                         sd_bus **ret_bus, sd_bus_message **ret_reply, char **ret_error, const char *types,
+                         va_list ap);

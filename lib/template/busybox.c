@@ -83,42 +83,6 @@ static int elf_is_static(int fd) {
         return -ENOEXEC;
 }
 
-static int copy_fd_to(int in, const char *path, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int out = -EBADF;
-        char buf[16384];
-        int r = 0;
-
-        if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
-                return -ENOMEM;
-        out = mkostemp(tmp, O_CLOEXEC);
-        if (out < 0)
-                return -errno;
-        if (lseek(in, 0, SEEK_SET) < 0)
-                r = -errno;
-        for (;;) {
-                if (r < 0)
-                        break;
-                ssize_t n = read(in, buf, sizeof buf);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                if (n == 0)
-                        break;
-                r = loop_write(out, buf, (size_t) n);
-        }
-        if (r >= 0 && fchmod(out, mode) < 0)
-                r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
-}
-
 /* Run "busybox --list" and return its applet names. */
 static int busybox_list(const char *busybox, char ***ret) {
         _cleanup_close_pair_ int p[2] = { -EBADF, -EBADF };
@@ -174,7 +138,8 @@ static int busybox_list(const char *busybox, char ***ret) {
 int berth_template_busybox(const char *rootfs_path, char **ret_error) {
         _cleanup_strv_free_ char **applets = NULL;
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *bin = NULL;
+        _cleanup_free_ char *bin = NULL, *image = NULL;
+        size_t image_size;
         int r;
 
         if (isempty(rootfs_path) || rootfs_path[0] != '/')
@@ -206,7 +171,10 @@ int berth_template_busybox(const char *rootfs_path, char **ret_error) {
 
         if (asprintf(&bin, "%s/bin/busybox", rootfs_path) < 0)
                 return -ENOMEM;
-        r = copy_fd_to(fd, bin, 0755);
+        r = read_full_file(HOST_BUSYBOX, &image, &image_size);
+        if (r < 0)
+                return set_error(ret_error, r, "read %s", HOST_BUSYBOX);
+        r = write_file_atomic(bin, image, image_size, 0755);
         if (r < 0)
                 return set_error(ret_error, r, "copy busybox to %s", bin);
 
