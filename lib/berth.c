@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libberth: paths, names, states, container definitions on disk and API-extension discovery. The calls
  * that talk to a running container's monitor live in monitor/monitor-client.c. */
+#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -224,6 +225,20 @@ int berth_container_default_rootfs(berth *b, const char *name, char **ret_path) 
         return container_file(b, name, "rootfs", ret_path);
 }
 
+/* A definition that cannot be stored says where (the caller only sees *ret_error over D-Bus). */
+_printf_(3, 4) static int define_error(char **ret_error, int r, const char *fmt, ...) {
+        if (ret_error) {
+                _cleanup_free_ char *what = NULL;
+                va_list ap;
+                va_start(ap, fmt);
+                int k = vasprintf(&what, fmt, ap);
+                va_end(ap);
+                if (k >= 0 && asprintf(ret_error, "%s: %s", what, strerror(-r)) < 0)
+                        *ret_error = NULL;
+        }
+        return r;
+}
+
 int berth_container_define(berth *b, const char *name, const char *config_text, uid_t owner, char **ret_error) {
         _cleanup_(berth_config_freep) BerthConfig *c = NULL;
         _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
@@ -269,9 +284,9 @@ int berth_container_define(berth *b, const char *name, const char *config_text, 
 
         r = mkdir_p(b->containers_dir, 0755);
         if (r < 0)
-                return r;
-        if (mkdir(dir, 0700) < 0)
-                return -errno; /* EEXIST when defined concurrently */
+                return define_error(ret_error, r, "Cannot create %s", b->containers_dir);
+        if (mkdir(dir, 0700) < 0) /* EEXIST when defined concurrently */
+                return define_error(ret_error, -errno, "Cannot create %s", dir);
 
         r = write_file_atomic(config_path, config_text, strlen(config_text), 0600);
         if (r >= 0) {
@@ -280,7 +295,7 @@ int berth_container_define(berth *b, const char *name, const char *config_text, 
         }
         if (r < 0) {
                 (void) rm_rf(dir);
-                return r;
+                return define_error(ret_error, r, "Cannot write the definition in %s", dir);
         }
         return 0;
 }
