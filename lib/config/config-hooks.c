@@ -55,11 +55,7 @@ int config_get_hook(const BerthConfig *c, const char *key, char **ret) {
         char ***l = hook_list((BerthConfig *) c, key);
         if (!l)
                 return -ENOENT;
-        char *s = strv_join(*l, "\n");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return config_get_strv(*l, ret);
 }
 
 int config_clear_hook(BerthConfig *c, const char *key) {
@@ -76,11 +72,7 @@ int config_set_hook_all(BerthConfig *c, const char *key, const char *value, Conf
 }
 
 int config_get_hook_all(const BerthConfig *c, const char *key, char **ret) {
-        char *s = strdup("");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return config_get_string(NULL, ret);
 }
 
 int config_clear_hook_all(BerthConfig *c, const char *key) {
@@ -103,7 +95,7 @@ int config_set_hook_version(BerthConfig *c, const char *key, const char *value, 
 }
 
 int config_get_hook_version(const BerthConfig *c, const char *key, char **ret) {
-        return asprintf(ret, "%u", c->hook_version) < 0 ? -ENOMEM : 0;
+        return config_get_number(c->hook_version, ret);
 }
 
 int config_clear_hook_version(BerthConfig *c, const char *key) {

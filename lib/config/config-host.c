@@ -88,14 +88,8 @@ int berth_config_text_host_keys(const char *text, char ***ret_keys) {
                 if (!eq)
                         continue;
                 *eq = 0;
-                char *key = l, *value = eq + 1;
-                size_t n = strlen(key);
-                while (n > 0 && (key[n - 1] == ' ' || key[n - 1] == '\t'))
-                        key[--n] = 0;
-                value += strspn(value, " \t");
-                n = strlen(value);
-                while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t' || value[n - 1] == '\r'))
-                        value[--n] = 0;
+                /* Cut exactly as the loader does: "lxc.include\r = x" is lxc.include there, so here too. */
+                const char *key = config_strip(l), *value = config_strip(eq + 1);
                 if (berth_config_item_is_host(key, value) && !strv_contains(keys, key)) {
                         /* This runs before polkit, for anyone: distinct keys (lxc.net.0.link, lxc.net.1.link,
                          * ...) must not make it quadratic. Refused rather than cut: a rule may look at them. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The keys that decide who the container's init is: lxc.cap.drop / lxc.cap.keep (capability names via
- * libcap), lxc.init.uid / lxc.init.gid / lxc.init.groups, lxc.no_new_privs and lxc.idmap. Set/get/clear
- * functions for the table in config-keys.c. */
+ * libcap), lxc.init.uid / lxc.init.gid / lxc.init.groups and lxc.idmap. Set/get/clear functions for the
+ * table in config-keys.c (lxc.no_new_privs is a plain 0|1 key there). */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,10 +16,6 @@
 
 /* The kernel refuses more lines in uid_map/gid_map (since 4.15; 5 before). */
 #define IDMAP_MAX_LINES 340U
-
-static int get_number(uint64_t v, char **ret) {
-        return asprintf(ret, "%" PRIu64, v) < 0 ? -ENOMEM : 0;
-}
 
 /* lxc.cap.drop, lxc.cap.keep */
 
@@ -45,9 +41,7 @@ static int parse_cap(const char *token, unsigned *ret) {
 }
 
 static int get_cap_mask(uint64_t mask, char **ret) {
-        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
-        if (!names)
-                return -ENOMEM;
+        _cleanup_strv_free_ char **names = NULL; /* strv_join(NULL) is "" */
         for (unsigned i = 0; i < 64; i++) {
                 if (!(mask & (UINT64_C(1) << i)))
                         continue;
@@ -104,10 +98,8 @@ int config_set_cap(BerthConfig *c, const char *key, const char *value, ConfigSet
 
 int config_get_cap(const BerthConfig *c, const char *key, char **ret) {
         if (streq(key, "lxc.cap.keep")) {
-                if (!c->cap_keep_set)
-                        return (*ret = strdup("")) ? 0 : -ENOMEM;
-                if (c->cap_keep == 0)
-                        return (*ret = strdup("none")) ? 0 : -ENOMEM;
+                if (!c->cap_keep_set || c->cap_keep == 0)
+                        return config_get_string(c->cap_keep_set ? "none" : NULL, ret);
                 return get_cap_mask(c->cap_keep, ret);
         }
         return get_cap_mask(c->cap_drop, ret);
@@ -149,7 +141,7 @@ int config_set_init_id(BerthConfig *c, const char *key, const char *value, Confi
 }
 
 int config_get_init_id(const BerthConfig *c, const char *key, char **ret) {
-        return get_number(*init_id_field((BerthConfig *) c, key), ret);
+        return config_get_number(*init_id_field((BerthConfig *) c, key), ret);
 }
 
 int config_clear_init_id(BerthConfig *c, const char *key) {
@@ -169,10 +161,7 @@ int config_set_init_groups(BerthConfig *c, const char *key, const char *value, C
         /* Not strv_split(): it would skip the empty element of "4,,5", which is a typo to report. */
         for (char *p = copy, *t; (t = strsep(&p, ","));) {
                 /* Blanks around the commas are fine ("4, 27"). */
-                t += strspn(t, " \t");
-                size_t l = strlen(t);
-                while (l > 0 && (t[l - 1] == ' ' || t[l - 1] == '\t'))
-                        t[--l] = 0;
+                t = config_strip(t);
                 if (c->n_init_groups + n >= NGROUPS_MAX)
                         return config_fail(ctx, -ERANGE, "more than %d groups", NGROUPS_MAX);
                 uint32_t *a = reallocarray(gids, n + 1, sizeof(uint32_t));
@@ -208,23 +197,6 @@ int config_get_init_groups(const BerthConfig *c, const char *key, char **ret) {
 int config_clear_init_groups(BerthConfig *c, const char *key) {
         c->init_groups = mfree(c->init_groups);
         c->n_init_groups = 0;
-        return 0;
-}
-
-/* lxc.no_new_privs */
-
-int config_set_no_new_privs(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
-        if (config_parse_bool01(value, &c->no_new_privs) < 0)
-                return config_fail(ctx, -EINVAL, "can only be set to 0 or 1");
-        return 0;
-}
-
-int config_get_no_new_privs(const BerthConfig *c, const char *key, char **ret) {
-        return get_number(c->no_new_privs, ret);
-}
-
-int config_clear_no_new_privs(BerthConfig *c, const char *key) {
-        c->no_new_privs = false;
         return 0;
 }
 
@@ -288,9 +260,7 @@ int config_set_idmap(BerthConfig *c, const char *key, const char *value, ConfigS
 }
 
 int config_get_idmap(const BerthConfig *c, const char *key, char **ret) {
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
+        _cleanup_strv_free_ char **l = NULL; /* strv_join(NULL) is "" */
         for (size_t i = 0; i < c->n_idmaps; i++) {
                 const BerthIdmap *m = &c->idmaps[i];
                 char *s;
@@ -300,11 +270,7 @@ int config_get_idmap(const BerthConfig *c, const char *key, char **ret) {
                 if (r < 0)
                         return r;
         }
-        char *s = strv_join(l, "\n");
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return config_get_strv(l, ret);
 }
 
 int config_clear_idmap(BerthConfig *c, const char *key) {

@@ -23,6 +23,14 @@ typedef struct ConfigSetContext {
                                   * by the outermost load */
 } ConfigSetContext;
 
+/* Value helpers shared by the set/get functions of every config-*.c file (config-keys.c). */
+int config_set_string(char **field, const char *value);           /* copy value into *field */
+int config_get_string(const char *v, char **ret);                 /* copy of v, "" for NULL */
+int config_get_number(uint64_t v, char **ret);
+int config_get_strv(char *const *l, char **ret);                  /* one entry per line */
+/* Parse "0" or "1" into *ret; anything else records "can only be set to 0 or 1". */
+int config_set_bool01(ConfigSetContext *ctx, const char *value, bool *ret);
+
 /* Record a reason and return r (a negative errno). */
 int config_fail(ConfigSetContext *ctx, int r, const char *fmt, ...) _printf_(3, 4);
 /* Add a notice ("file:line: key: text", or "key: text"). */
@@ -70,7 +78,7 @@ bool config_net_subkey_known(const char *sub);
 extern const char *const config_net_subkeys[]; /* the 25 LXC subkeys of lxc.net.N, NULL-terminated */
 unsigned config_edit_distance(const char *a, const char *b);
 
-/* config-identity.c: lxc.cap.drop/keep, lxc.init.uid/gid/groups, lxc.no_new_privs, lxc.idmap. */
+/* config-identity.c: lxc.cap.drop/keep, lxc.init.uid/gid/groups, lxc.idmap. */
 #define CONFIG_DECLARE_KEY(prefix)                                                                    \
         int config_set_##prefix(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx); \
         int config_get_##prefix(const BerthConfig *c, const char *key, char **ret);                  \
@@ -78,12 +86,14 @@ unsigned config_edit_distance(const char *a, const char *b);
 CONFIG_DECLARE_KEY(cap);
 CONFIG_DECLARE_KEY(init_id);
 CONFIG_DECLARE_KEY(init_groups);
-CONFIG_DECLARE_KEY(no_new_privs);
 CONFIG_DECLARE_KEY(idmap);
 /* config-hooks.c: lxc.hook (empty only: clears every hook), lxc.hook.version, lxc.hook.<type>. */
 CONFIG_DECLARE_KEY(hook_all);
 CONFIG_DECLARE_KEY(hook_version);
 CONFIG_DECLARE_KEY(hook);
 
+/* config.c: blanks (and a CR) cut from both ends of s, in place; returns the new start. Every reader of
+ * "key = value" lines uses it, so that they agree on what the key is. */
+char *config_strip(char *s);
 /* config.c: read an included file or directory into c (errors go to ctx->diag, or ctx->reason). */
 int config_include(BerthConfig *c, const char *path, ConfigSetContext *ctx);

@@ -15,9 +15,9 @@
 #include "log/log.h"
 #include "util/strv.h"
 
-/* Small helpers shared by many keys. */
+/* Small helpers shared by many keys (declared in config-internal.h for the other config-*.c files). */
 
-static int set_string(char **field, const char *value) {
+int config_set_string(char **field, const char *value) {
         char *d = strdup(value);
         if (!d)
                 return -ENOMEM;
@@ -26,7 +26,7 @@ static int set_string(char **field, const char *value) {
         return 0;
 }
 
-static int get_string(const char *v, char **ret) {
+int config_get_string(const char *v, char **ret) {
         char *d = strdup(strempty(v));
         if (!d)
                 return -ENOMEM;
@@ -34,15 +34,21 @@ static int get_string(const char *v, char **ret) {
         return 0;
 }
 
-static int get_number(uint64_t v, char **ret) {
+int config_get_number(uint64_t v, char **ret) {
         return asprintf(ret, "%" PRIu64, v) < 0 ? -ENOMEM : 0;
 }
 
-static int get_strv(char *const *l, char **ret) {
+int config_get_strv(char *const *l, char **ret) {
         char *s = strv_join(l, "\n");
         if (!s)
                 return -ENOMEM;
         *ret = s;
+        return 0;
+}
+
+int config_set_bool01(ConfigSetContext *ctx, const char *value, bool *ret) {
+        if (config_parse_bool01(value, ret) < 0)
+                return config_fail(ctx, -EINVAL, "can only be set to 0 or 1");
         return 0;
 }
 
@@ -55,10 +61,10 @@ static int set_uts_name(BerthConfig *c, const char *key, const char *value, Conf
         if (!config_hostname_valid(value))
                 return config_fail(ctx, -EINVAL, "invalid host name '%s' (letters, digits, '-' and '.', "
                                    "at most 64 characters)", value);
-        return set_string(&c->uts_name, value);
+        return config_set_string(&c->uts_name, value);
 }
 static int get_uts_name(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->uts_name, ret);
+        return config_get_string(c->uts_name, ret);
 }
 static int clear_uts_name(BerthConfig *c, const char *key) {
         c->uts_name = mfree(c->uts_name);
@@ -79,10 +85,10 @@ static int set_rootfs_path(BerthConfig *c, const char *key, const char *value, C
                                                    "(not '%s')", *t);
         if (path[0] != '/')
                 return config_fail(ctx, -EINVAL, "rootfs path '%s' is not absolute", path);
-        return set_string(&c->rootfs_path, path);
+        return config_set_string(&c->rootfs_path, path);
 }
 static int get_rootfs_path(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->rootfs_path, ret);
+        return config_get_string(c->rootfs_path, ret);
 }
 static int clear_rootfs_path(BerthConfig *c, const char *key) {
         c->rootfs_path = mfree(c->rootfs_path);
@@ -97,10 +103,10 @@ static int set_init_cmd(BerthConfig *c, const char *key, const char *value, Conf
                 return config_fail(ctx, r, "unbalanced quotes or trailing backslash in '%s'", value);
         if (r < 0)
                 return r;
-        return set_string(&c->init_cmd, value);
+        return config_set_string(&c->init_cmd, value);
 }
 static int get_init_cmd(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->init_cmd, ret);
+        return config_get_string(c->init_cmd, ret);
 }
 static int clear_init_cmd(BerthConfig *c, const char *key) {
         c->init_cmd = mfree(c->init_cmd);
@@ -111,10 +117,10 @@ static int clear_init_cmd(BerthConfig *c, const char *key) {
 static int set_init_cwd(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
         if (value[0] != '/')
                 return config_fail(ctx, -EINVAL, "'%s' is not an absolute path", value);
-        return set_string(&c->init_cwd, value);
+        return config_set_string(&c->init_cwd, value);
 }
 static int get_init_cwd(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->init_cwd, ret);
+        return config_get_string(c->init_cwd, ret);
 }
 static int clear_init_cwd(BerthConfig *c, const char *key) {
         c->init_cwd = mfree(c->init_cwd);
@@ -147,7 +153,7 @@ static int set_environment(BerthConfig *c, const char *key, const char *value, C
         return strv_consume(&c->environment, e);
 }
 static int get_environment(const BerthConfig *c, const char *key, char **ret) {
-        return get_strv(c->environment, ret);
+        return config_get_strv(c->environment, ret);
 }
 static int clear_environment(BerthConfig *c, const char *key) {
         c->environment = strv_free(c->environment);
@@ -234,7 +240,7 @@ static int get_mount_auto(const BerthConfig *c, const char *key, char **ret) {
                 if (v & BERTH_MOUNT_AUTO_CGROUP2_FORCE)
                         strcat(buf, ":force");
         }
-        return get_string(buf[0] ? buf + 1 : buf, ret);
+        return config_get_string(buf[0] ? buf + 1 : buf, ret);
 }
 static int clear_mount_auto(BerthConfig *c, const char *key) {
         c->mount_auto = 0;
@@ -257,15 +263,13 @@ static int set_mount_entry(BerthConfig *c, const char *key, const char *value, C
         return 0;
 }
 static int get_mount_entry(const BerthConfig *c, const char *key, char **ret) {
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
+        _cleanup_strv_free_ char **l = NULL; /* strv_join(NULL) is "" */
         for (size_t i = 0; i < c->n_mount_entries; i++) {
                 int r = strv_consume(&l, config_mount_entry_format(&c->mount_entries[i]));
                 if (r < 0)
                         return r;
         }
-        return get_strv(l, ret);
+        return config_get_strv(l, ret);
 }
 static int clear_mount_entry(BerthConfig *c, const char *key) {
         for (size_t i = 0; i < c->n_mount_entries; i++)
@@ -275,32 +279,39 @@ static int clear_mount_entry(BerthConfig *c, const char *key) {
         return 0;
 }
 
-/* lxc.autodev, lxc.console.rotate: 0|1 */
+/* lxc.autodev: 0|1, default 1 */
 static int set_autodev(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
         bool b;
-        if (config_parse_bool01(value, &b) < 0)
-                return config_fail(ctx, -EINVAL, "can only be set to 0 or 1");
+        int r = config_set_bool01(ctx, value, &b);
+        if (r < 0)
+                return r;
         c->autodev = b;
         return 0;
 }
 static int get_autodev(const BerthConfig *c, const char *key, char **ret) {
-        return get_number((uint64_t) c->autodev, ret);
+        return config_get_number((uint64_t) c->autodev, ret);
 }
 static int clear_autodev(BerthConfig *c, const char *key) {
         c->autodev = 1;
         return 0;
 }
 
-static int set_console_rotate(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
-        if (config_parse_bool01(value, &c->console_rotate) < 0)
-                return config_fail(ctx, -EINVAL, "can only be set to 0 or 1");
-        return 0;
+/* lxc.console.rotate, lxc.no_new_privs, lxc.seccomp.allow_nesting: 0|1, default 0 */
+static bool *bool_field(BerthConfig *c, const char *key) {
+        if (streq(key, "lxc.no_new_privs"))
+                return &c->no_new_privs;
+        if (streq(key, "lxc.seccomp.allow_nesting"))
+                return &c->seccomp_allow_nesting;
+        return &c->console_rotate;
 }
-static int get_console_rotate(const BerthConfig *c, const char *key, char **ret) {
-        return get_number(c->console_rotate, ret);
+static int set_bool(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
+        return config_set_bool01(ctx, value, bool_field(c, key));
 }
-static int clear_console_rotate(BerthConfig *c, const char *key) {
-        c->console_rotate = false;
+static int get_bool(const BerthConfig *c, const char *key, char **ret) {
+        return config_get_number(*bool_field((BerthConfig *) c, key), ret);
+}
+static int clear_bool(BerthConfig *c, const char *key) {
+        *bool_field(c, key) = false;
         return 0;
 }
 
@@ -318,7 +329,7 @@ static int set_tty(BerthConfig *c, const char *key, const char *value, ConfigSet
         return 0;
 }
 static int get_tty(const BerthConfig *c, const char *key, char **ret) {
-        return get_number(*tty_field((BerthConfig *) c, key), ret);
+        return config_get_number(*tty_field((BerthConfig *) c, key), ret);
 }
 static int clear_tty(BerthConfig *c, const char *key) {
         *tty_field(c, key) = 0;
@@ -346,7 +357,7 @@ static int set_console_size(BerthConfig *c, const char *key, const char *value, 
         return 0;
 }
 static int get_console_size(const BerthConfig *c, const char *key, char **ret) {
-        return get_number(*console_size_field((BerthConfig *) c, key), ret);
+        return config_get_number(*console_size_field((BerthConfig *) c, key), ret);
 }
 static int clear_console_size(BerthConfig *c, const char *key) {
         *console_size_field(c, key) = 0;
@@ -358,10 +369,10 @@ static char **path_field(BerthConfig *c, const char *key) {
         return streq(key, "lxc.log.file") ? &c->log_file : &c->console_logfile;
 }
 static int set_path(BerthConfig *c, const char *key, const char *value, ConfigSetContext *ctx) {
-        return set_string(path_field(c, key), value);
+        return config_set_string(path_field(c, key), value);
 }
 static int get_path(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(*path_field((BerthConfig *) c, key), ret);
+        return config_get_string(*path_field((BerthConfig *) c, key), ret);
 }
 static int clear_path(BerthConfig *c, const char *key) {
         char **f = path_field(c, key);
@@ -379,13 +390,7 @@ static int set_log_level(BerthConfig *c, const char *key, const char *value, Con
         return 0;
 }
 static int get_log_level(const BerthConfig *c, const char *key, char **ret) {
-        static const char *const names[] = {
-                [LOG_EMERG] = "FATAL", [LOG_ALERT] = "ALERT",  [LOG_CRIT] = "CRIT",   [LOG_ERR] = "ERROR",
-                [LOG_WARNING] = "WARN", [LOG_NOTICE] = "NOTICE", [LOG_INFO] = "INFO", [LOG_DEBUG] = "DEBUG",
-        };
-        if (c->log_level < 0 || c->log_level >= (int) ELEMENTSOF(names))
-                return get_string(NULL, ret);
-        return get_string(names[c->log_level], ret);
+        return config_get_string(log_level_to_lxc_string(c->log_level), ret);
 }
 static int clear_log_level(BerthConfig *c, const char *key) {
         c->log_level = -1;
@@ -410,7 +415,7 @@ static int set_signal(BerthConfig *c, const char *key, const char *value, Config
 }
 static int get_signal(const BerthConfig *c, const char *key, char **ret) {
         int s = *signal_field((BerthConfig *) c, key);
-        return s > 0 ? get_number((uint64_t) s, ret) : get_string(NULL, ret);
+        return s > 0 ? config_get_number((uint64_t) s, ret) : config_get_string(NULL, ret);
 }
 static int clear_signal(BerthConfig *c, const char *key) {
         *signal_field(c, key) = 0;
@@ -422,14 +427,14 @@ static int set_arch(BerthConfig *c, const char *key, const char *value, ConfigSe
         unsigned long p;
         if (config_parse_arch(value, &p) < 0)
                 return config_fail(ctx, -EINVAL, "unknown architecture '%s'", value);
-        int r = set_string(&c->arch, value);
+        int r = config_set_string(&c->arch, value);
         if (r < 0)
                 return r;
         c->personality = p;
         return 0;
 }
 static int get_arch(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->arch, ret);
+        return config_get_string(c->arch, ret);
 }
 static int clear_arch(BerthConfig *c, const char *key) {
         c->arch = mfree(c->arch);
@@ -449,7 +454,7 @@ static int set_include(BerthConfig *c, const char *key, const char *value, Confi
         return strv_extend(&c->includes, value);
 }
 static int get_include(const BerthConfig *c, const char *key, char **ret) {
-        return get_strv(c->includes, ret);
+        return config_get_strv(c->includes, ret);
 }
 static int clear_include(BerthConfig *c, const char *key) {
         c->includes = strv_free(c->includes);
@@ -467,9 +472,7 @@ static int set_net(BerthConfig *c, const char *key, const char *value, ConfigSet
         return config_fail(ctx, -EINVAL, "can only be set to an empty value (clearing all network devices)");
 }
 static int get_net(const BerthConfig *c, const char *key, char **ret) {
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
+        _cleanup_strv_free_ char **l = NULL; /* strv_join(NULL) is "" */
         for (size_t i = 0; i < c->n_netdevs; i++) {
                 char *s;
                 if (asprintf(&s, "%u", c->netdevs[i].index) < 0)
@@ -478,7 +481,7 @@ static int get_net(const BerthConfig *c, const char *key, char **ret) {
                 if (r < 0)
                         return r;
         }
-        return get_strv(l, ret);
+        return config_get_strv(l, ret);
 }
 static int clear_net(BerthConfig *c, const char *key) {
         c->netdevs = mfree(c->netdevs);
@@ -555,10 +558,10 @@ static int get_net_sub(const BerthConfig *c, const char *key, char **ret) {
                 return r;
         const BerthNetDev *d = netdev_find(c, idx);
         if (!sub)
-                return get_string(d ? "type" : NULL, ret);
+                return config_get_string(d ? "type" : NULL, ret);
         if (!streq(sub, "type"))
                 return -EOPNOTSUPP;
-        return get_string(d ? net_type_names[d->type] : NULL, ret);
+        return config_get_string(d ? net_type_names[d->type] : NULL, ret);
 }
 static int clear_net_sub(BerthConfig *c, const char *key) {
         unsigned idx;
@@ -623,7 +626,7 @@ const ConfigKey config_keys[] = {
         KEY("lxc.console.buffer.size", 0, console_size),
         KEY("lxc.console.size", 0, console_size),
         { "lxc.console.logfile", H, set_path, get_path, clear_path, NULL },
-        KEY("lxc.console.rotate", 0, console_rotate),
+        KEY("lxc.console.rotate", 0, bool),
         LATER("lxc.console.path", H),
         { "lxc.log.file", H, set_path, get_path, clear_path, NULL },
         KEY("lxc.log.level", 0, log_level),
@@ -650,10 +653,10 @@ const ConfigKey config_keys[] = {
         LATER("lxc.hook.clone", L | H),
         LATER("lxc.hook.destroy", L | H),
         EXT_KEY("lxc.seccomp.profile", H, seccomp_profile),
-        EXT_KEY("lxc.seccomp.allow_nesting", 0, seccomp_allow_nesting),
+        KEY("lxc.seccomp.allow_nesting", 0, bool),
         EXT_KEY("lxc.seccomp.notify.proxy", H, seccomp_notify_proxy),
         EXT_KEY("lxc.seccomp.notify.cookie", 0, seccomp_notify_cookie),
-        EXT_KEY("lxc.no_new_privs", 0, no_new_privs),
+        KEY("lxc.no_new_privs", 0, bool),
         LATER("lxc.cgroup2", L),
         LATER_FAMILY("lxc.cgroup2.", L, NULL),
         LATER("lxc.cgroup.dir", H),

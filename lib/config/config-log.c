@@ -14,20 +14,11 @@ int config_set_log_syslog(BerthConfig *c, const char *key, const char *value, Co
         if (facility < 0)
                 return config_fail(ctx, -EINVAL, "must be daemon or local0..local7");
         /* Stored in canonical (lower-case) form, so get and to_string write back what LXC accepts. */
-        char *d = strdup(log_syslog_facility_to_string(facility));
-        if (!d)
-                return -ENOMEM;
-        free(c->log_syslog);
-        c->log_syslog = d;
-        return 0;
+        return config_set_string(&c->log_syslog, log_syslog_facility_to_string(facility));
 }
 
 int config_get_log_syslog(const BerthConfig *c, const char *key, char **ret) {
-        char *d = strdup(strempty(c->log_syslog));
-        if (!d)
-                return -ENOMEM;
-        *ret = d;
-        return 0;
+        return config_get_string(c->log_syslog, ret);
 }
 
 int config_clear_log_syslog(BerthConfig *c, const char *key) {

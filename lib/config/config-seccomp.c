@@ -14,23 +14,6 @@
 #include "seccomp/seccomp-profile.h"
 #include "seccomp/seccomp-proxy.h"
 
-static int set_string(char **field, const char *value) {
-        char *d = strdup(value);
-        if (!d)
-                return -ENOMEM;
-        free(*field);
-        *field = d;
-        return 0;
-}
-
-static int get_string(const char *v, char **ret) {
-        char *d = strdup(strempty(v));
-        if (!d)
-                return -ENOMEM;
-        *ret = d;
-        return 0;
-}
-
 /* lxc.seccomp.profile */
 
 int config_set_seccomp_profile(BerthConfig *c, const char *key, const char *value,
@@ -64,29 +47,11 @@ int config_set_seccomp_profile(BerthConfig *c, const char *key, const char *valu
 }
 
 int config_get_seccomp_profile(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->seccomp_profile, ret);
+        return config_get_string(c->seccomp_profile, ret);
 }
 
 int config_clear_seccomp_profile(BerthConfig *c, const char *key) {
         c->seccomp_profile = mfree(c->seccomp_profile);
-        return 0;
-}
-
-/* lxc.seccomp.allow_nesting */
-
-int config_set_seccomp_allow_nesting(BerthConfig *c, const char *key, const char *value,
-                ConfigSetContext *ctx) {
-        if (config_parse_bool01(value, &c->seccomp_allow_nesting) < 0)
-                return config_fail(ctx, -EINVAL, "can only be set to 0 or 1");
-        return 0;
-}
-
-int config_get_seccomp_allow_nesting(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->seccomp_allow_nesting ? "1" : "0", ret);
-}
-
-int config_clear_seccomp_allow_nesting(BerthConfig *c, const char *key) {
-        c->seccomp_allow_nesting = false;
         return 0;
 }
 
@@ -100,11 +65,11 @@ int config_set_seccomp_notify_proxy(BerthConfig *c, const char *key, const char 
         if (seccomp_proxy_parse_address(value, &sa, &len) < 0)
                 return config_fail(ctx, -EINVAL, "invalid proxy address '%s' (unix:/absolute/path or "
                                    "unix:@abstract-name)", value);
-        return set_string(&c->seccomp_notify_proxy, value);
+        return config_set_string(&c->seccomp_notify_proxy, value);
 }
 
 int config_get_seccomp_notify_proxy(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->seccomp_notify_proxy, ret);
+        return config_get_string(c->seccomp_notify_proxy, ret);
 }
 
 int config_clear_seccomp_notify_proxy(BerthConfig *c, const char *key) {
@@ -116,11 +81,11 @@ int config_clear_seccomp_notify_proxy(BerthConfig *c, const char *key) {
 
 int config_set_seccomp_notify_cookie(BerthConfig *c, const char *key, const char *value,
                 ConfigSetContext *ctx) {
-        return set_string(&c->seccomp_notify_cookie, value);
+        return config_set_string(&c->seccomp_notify_cookie, value);
 }
 
 int config_get_seccomp_notify_cookie(const BerthConfig *c, const char *key, char **ret) {
-        return get_string(c->seccomp_notify_cookie, ret);
+        return config_get_string(c->seccomp_notify_cookie, ret);
 }
 
 int config_clear_seccomp_notify_cookie(BerthConfig *c, const char *key) {

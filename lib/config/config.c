@@ -202,7 +202,7 @@ static int config_set_one(BerthConfig *c, const char *key, const char *value, Co
         return r;
 }
 
-static char *strip(char *s) {
+char *config_strip(char *s) {
         s += strspn(s, " \t");
         size_t n = strlen(s);
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
@@ -235,7 +235,7 @@ static int config_load_text(BerthConfig *c, const char *text, const char *filena
                         *p++ = 0;
                 line++;
 
-                l = strip(l);
+                l = config_strip(l);
                 if (!*l || *l == '#')
                         continue;
 
@@ -248,7 +248,7 @@ static int config_load_text(BerthConfig *c, const char *text, const char *filena
                         continue;
                 }
                 *eq = 0;
-                const char *key = strip(l), *value = strip(eq + 1);
+                const char *key = config_strip(l), *value = config_strip(eq + 1);
 
                 ConfigSetContext ctx = {
                         .diag = diag,
@@ -468,21 +468,8 @@ static int append_line(char **buf, size_t *len, const char *key, const char *val
         return 0;
 }
 
-/* A scalar key at its default is not written: loading the text gives the same config either way. */
-static bool is_default(const BerthConfig *c, const char *key, const char *value) {
-        if (isempty(value))
-                return true;
-        if (streq(key, "lxc.autodev"))
-                return c->autodev == 1;
-        if (streq(key, "lxc.tty.max") || streq(key, "lxc.pty.max") || streq(key, "lxc.console.buffer.size") ||
-            streq(key, "lxc.console.size") || streq(key, "lxc.console.rotate") || streq(key, "lxc.init.uid") ||
-            streq(key, "lxc.init.gid") || streq(key, "lxc.no_new_privs") ||
-            streq(key, "lxc.seccomp.allow_nesting") || streq(key, "lxc.hook.version"))
-                return streq(value, "0");
-        return false;
-}
-
 int berth_config_to_string(const BerthConfig *c, char **ret) {
+        _cleanup_(berth_config_freep) BerthConfig *defaults = NULL;
         _cleanup_free_ char *buf = strdup("");
         size_t len = 0;
         int r;
@@ -490,10 +477,15 @@ int berth_config_to_string(const BerthConfig *c, char **ret) {
                 return -EINVAL;
         if (!buf)
                 return -ENOMEM;
+        /* A key at its default is not written (loading the text gives the same config either way); the
+         * default is what a fresh config answers, so no list of keys and defaults is kept here. */
+        r = berth_config_new(&defaults);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < config_keys_n; i++) {
                 const ConfigKey *k = &config_keys[i];
-                _cleanup_free_ char *v = NULL;
+                _cleanup_free_ char *v = NULL, *d = NULL;
                 _cleanup_strv_free_ char **values = NULL;
 
                 /* Included files are already merged in; lxc.net is written per device below. */
@@ -503,7 +495,12 @@ int berth_config_to_string(const BerthConfig *c, char **ret) {
                 r = k->get(c, k->name, &v);
                 if (r < 0)
                         return r;
-                if (is_default(c, k->name, v))
+                if (isempty(v))
+                        continue;
+                r = k->get(defaults, k->name, &d);
+                if (r < 0)
+                        return r;
+                if (streq(v, d))
                         continue;
                 if (k->flags & CONFIG_KEY_LIST) {
                         r = strv_split(v, "\n", &values);

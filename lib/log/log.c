@@ -172,6 +172,15 @@ const char *log_level_to_string(int level) {
         return names[level];
 }
 
+/* TRACE is folded into DEBUG: both are LOG_DEBUG. */
+const char *log_level_to_lxc_string(int level) {
+        static const char *const names[] = {
+                [LOG_EMERG] = "FATAL", [LOG_ALERT] = "ALERT",  [LOG_CRIT] = "CRIT",   [LOG_ERR] = "ERROR",
+                [LOG_WARNING] = "WARN", [LOG_NOTICE] = "NOTICE", [LOG_INFO] = "INFO", [LOG_DEBUG] = "DEBUG",
+        };
+        return level >= 0 && level < (int) ELEMENTSOF(names) ? names[level] : NULL;
+}
+
 static const char *const target_names[_LOG_TARGET_MAX] = {
         [LOG_TARGET_STDERR] = "console",
         [LOG_TARGET_FILE] = "file",
@@ -210,15 +219,6 @@ static void format_timestamp_utc(char *buf, size_t n) {
                  secs % 60, ts.tv_nsec / 1000000);
 }
 
-/* LXC's level names, for file lines (TRACE is folded into DEBUG: both are LOG_DEBUG). */
-static const char *level_name_upper(int level) {
-        static const char *const names[] = {
-                [LOG_EMERG] = "FATAL", [LOG_ALERT] = "ALERT",  [LOG_CRIT] = "CRIT",   [LOG_ERR] = "ERROR",
-                [LOG_WARNING] = "WARN", [LOG_NOTICE] = "NOTICE", [LOG_INFO] = "INFO", [LOG_DEBUG] = "DEBUG",
-        };
-        return level >= 0 && level < (int) ELEMENTSOF(names) ? names[level] : "NOTSET";
-}
-
 static const char *file_basename(const char *file) {
         const char *slash = file ? strrchr(file, '/') : NULL;
         return slash ? slash + 1 : strempty(file);
@@ -243,7 +243,7 @@ static void write_file_line(int fd, int level, const char *file, int line, const
 
         format_timestamp_utc(ts, sizeof ts);
         int h = snprintf(buf, sizeof buf, "%s%s%s%s%s %s %s:%s:%d - ", log_prefix, log_prefix[0] ? " " : "",
-                         log_container, log_container[0] ? " " : "", ts, level_name_upper(level),
+                         log_container, log_container[0] ? " " : "", ts, log_level_to_lxc_string(level) ?: "NOTSET",
                          file_basename(file), strempty(func), line);
         k = h < 0 ? 0 : MIN((size_t) h, sizeof buf - 2);
         append_escaped(buf, sizeof buf, &k, msg);

@@ -53,6 +53,9 @@ const char *log_syslog_facility_to_string(int facility);
 /* "TRACE".."FATAL" (LXC), "debug".."emerg" (syslog) or "0".."8" (LXC numbers). */
 int log_level_from_string(const char *s);
 const char *log_level_to_string(int level);
+/* LXC's name of a level (FATAL ALERT CRIT ERROR WARN NOTICE INFO DEBUG), as log files and lxc.log.level
+ * write it; NULL if none. */
+const char *log_level_to_lxc_string(int level);
 const char *log_target_to_string(LogTarget t);
 int log_target_from_string(const char *s);
 
