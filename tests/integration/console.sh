@@ -33,13 +33,13 @@ is "$(result size "$out")" 33x111 "TIOCSWINSZ on the fd reaches the console (stt
 check "the ring buffer recorded the output while attached" console_has "$C" "out-$((tok + 1))"
 
 # ---- berthctl console, pipe mode ----
-out=$(printf 'echo pipe-$((%d+1))\n' "$tok" | timeout 15 "$T/bin/berthctl" console "$C" 2>&1)
+out=$(printf 'echo pipe-$((%d+1))\n' "$tok" | timeout --foreground 15 "$T/bin/berthctl" console "$C" 2>&1)
 rc=$?
 is "$rc" 0 "printf CMD | berthctl console exits 0"
 like "$out" "pipe-$((tok + 1))" "… and prints the command's output"
 
 # ---- berthctl console on a real terminal, Ctrl-a q ----
-out=$(timeout 20 "$PYTHON3" "$CLIENT" berthctl "$tok" "$T/bin/berthctl" "$C" 2>&1)
+out=$(timeout --foreground 20 "$PYTHON3" "$CLIENT" berthctl "$tok" "$T/bin/berthctl" "$C" 2>&1)
 is "$(result tty-echo "$out")" 1 "berthctl console on a pty: a typed command's output comes back (tty-$((tok + 1)))"
 [[ $(result tty-echo "$out") == 1 ]] || diag "$out"
 is "$(result detach-exit "$out")" 0 "Ctrl-a q detaches, exit status 0"

@@ -34,6 +34,8 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "util/fileio.h"
+
 static bool arg_interactive = false;
 
 static int print_error(const sd_bus_error *e, int r) {
@@ -57,25 +59,6 @@ static int empty_options(sd_bus_message *m) {
 
 static int call(sd_bus *bus, sd_bus_message *m, sd_bus_message **reply, sd_bus_error *e) {
         return sd_bus_call(bus, m, 120 * 1000000ULL, e, reply);
-}
-
-static char *read_file(const char *p) {
-        FILE *f = fopen(p, "re");
-        if (!f)
-                return NULL;
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *o = open_memstream(&buf, &n);
-        if (!o) {
-                fclose(f);
-                return NULL;
-        }
-        int c;
-        while ((c = fgetc(f)) != EOF)
-                fputc(c, o);
-        fclose(f);
-        fclose(o);
-        return buf;
 }
 
 static int get_path(sd_bus *bus, const char *name, char **ret, sd_bus_error *e) {
@@ -120,9 +103,10 @@ int main(int argc, char *argv[]) {
         }
 
         if (strcmp(verb, "create") == 0 && argc == 3) {
-                char *cfg = read_file(argv[2]);
-                if (!cfg) {
-                        fprintf(stderr, "itest-call: cannot read %s\n", argv[2]);
+                char *cfg = NULL;
+                r = read_full_file(argv[2], &cfg, NULL);
+                if (r < 0) {
+                        fprintf(stderr, "itest-call: cannot read %s: %s\n", argv[2], strerror(-r));
                         return 2;
                 }
                 r = new_call(bus, "/org/berth1", "org.berth1.Manager", "CreateContainer", &m);

@@ -126,7 +126,7 @@ kill -STOP "$POLKITD_PID"
                 clients+=($!)
         done
         sleep 0.5
-        timeout 3 busctl --system call org.berth1 /org/berth1 org.berth1.Manager ListContainers 'a{sv}' 0 \
+        timeout --foreground 3 busctl --system call org.berth1 /org/berth1 org.berth1.Manager ListContainers 'a{sv}' 0 \
                 >"$T/pending-list.out" 2>&1
         echo "rc=$?" >>"$T/pending-list.out"
         for p in "${clients[@]}"; do kill -KILL "$p"; done

@@ -100,7 +100,7 @@ check "… and the container is RUNNING" wait_for -t 10 state_is "$R" RUNNING
 # ---- callers that disconnect while waiting: berthd forgets them and keeps answering ----
 cpids=()
 for i in 1 2 3; do
-        timeout -s KILL 0.3 "$T/bin/itest-call" reboot "$R" 10 </dev/null >/dev/null 2>&1 &
+        timeout --foreground -s KILL 0.3 "$T/bin/itest-call" reboot "$R" 10 </dev/null >/dev/null 2>&1 &
         cpids+=($!)
 done
 for p in "${cpids[@]}"; do wait "$p"; done # not a bare wait: the signal recorder runs in the background
@@ -118,7 +118,7 @@ is "$(err_name "$(new_container "$G" "trap 'echo sigint >>/tmp/sigints' INT")")"
 is "$(err_name "$(start_container "$G")")" OK "Start $G"
 sigints() { if [[ -f $T/rootfs/$G/tmp/sigints ]]; then wc -l <"$T/rootfs/$G/tmp/sigints"; else echo 0; fi; }
 fds0=$(ls "/proc/$BERTHD_PID/fd" | wc -l)
-timeout 1 "$T/bin/itest-call" reboot "$G" -1 </dev/null >/dev/null 2>&1
+timeout --foreground 1 "$T/bin/itest-call" reboot "$G" -1 </dev/null >/dev/null 2>&1
 n0=$(sigints)
 check "init got the reboot signal while the Reboot(-1) caller waited (${n0}x in 1 s)" test "$n0" -ge 1
 sleep 1 # berthd sees the caller leave and closes the call's monitor connection; the monitor ends the request

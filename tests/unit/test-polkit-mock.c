@@ -421,7 +421,16 @@ static void test_check_answers(void) {
 static PolkitRegistry *registry;
 static unsigned handler_calls, work_done;
 
-static int method_do(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+/* A handler's polkit check with berthd's details (container NAME, verb VERB): bus_verify_polkit_async()'s
+ * result (< 0 error, 0 pending: the message is dispatched again once polkit answers, > 0 allowed). */
+static int verify(sd_bus_message *m, const char *action, const char *name, const char *verb, sd_bus_error *error) {
+        const char *details[] = { "container", name, "verb", verb, NULL };
+        return bus_verify_polkit_async(m, action, details, &registry, error);
+}
+
+/* The checks of one call: each action in turn, the next only once the previous one allowed it (as
+ * CreateContainer checks create and then configure-host). */
+static int handle(sd_bus_message *m, const char *const actions[][2], sd_bus_error *error) {
         const char *name;
         int r;
 
@@ -430,43 +439,29 @@ static int method_do(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (r < 0)
                 return r;
 
-        const char *details[] = { "container", name, "verb", "start", NULL };
-        r = bus_verify_polkit_async(m, "org.berth1.manage", details, &registry, error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
+        for (size_t i = 0; actions[i][0]; i++) {
+                r = verify(m, actions[i][0], name, actions[i][1], error);
+                if (r <= 0)
+                        return r < 0 ? r : 1;
+        }
 
         work_done++;
         return sd_bus_reply_method_return(m, "s", name);
 }
 
+static int method_do(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return handle(m, (const char *const[][2]) { { "org.berth1.manage", "start" }, {} }, error);
+}
+
 /* Two actions for one message, as CreateContainer checks create and then configure-host. */
 static int method_do_two(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        const char *name;
-        int r;
-
-        handler_calls++;
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-
-        const char *details[] = { "container", name, "verb", "create", NULL };
-        r = bus_verify_polkit_async(m, "org.berth1.create", details, &registry, error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        const char *details2[] = { "container", name, "verb", "configure-host", NULL };
-        r = bus_verify_polkit_async(m, "org.berth1.configure-host", details2, &registry, error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
-
-        work_done++;
-        return sd_bus_reply_method_return(m, "s", name);
+        return handle(m,
+                      (const char *const[][2]) {
+                              { "org.berth1.create", "create" },
+                              { "org.berth1.configure-host", "configure-host" },
+                              {},
+                      },
+                      error);
 }
 
 static const sd_bus_vtable test_vtable[] = {

@@ -135,7 +135,9 @@ sandbox_start() {
         T=$(mktemp -d -t berth-itest.XXXXXX) || bail_out "mktemp failed"
         chmod 0755 "$T"
         trap sandbox_cleanup EXIT
-        trap 'exit 130' INT TERM
+        # Interrupted (meson's timeout sends SIGTERM to the process group and SIGKILL 0.5 s later): the
+        # cleanup must kill the detached berth-monitors first, with no polite Stop calls or waits before.
+        trap '_SANDBOX_SIGNALLED=1; exit 130' INT TERM
         BERTH_ROOT_DIR=$T/root
         mkdir -p "$T/bin" "$T/etc" "$T/bus/system.d" "$T/polkit-actions" "$T/rules.d" "$BERTH_ROOT_DIR" "$T/logs"
         CGROUP2_ROOT=$(_cgroup2_root)
@@ -565,16 +567,27 @@ _all_exited() { # PID...: true when each is gone or a zombie
         return 0
 }
 
+_SANDBOX_SIGNALLED=0
+
+# _kill_ours_now: SIGKILL, without waiting, every process this test started and everything else in its
+# private namespaces (the detached berth-monitors, which a signal to our process group does not reach).
+_kill_ours_now() {
+        local pid
+        for pid in "${SANDBOX_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+        for pid in $(_pids_in_our_namespaces "$BASHPID"); do kill -KILL "$pid" 2>/dev/null; done
+}
+
 sandbox_cleanup() {
         local rc=$?
         trap - EXIT
         set +e
+        ((_SANDBOX_SIGNALLED)) && _kill_ours_now
         # 1. Stop containers the polite way while the daemon is up (the C API path through berthd).
-        if [[ -n $BERTHD_PID ]] && kill -0 "$BERTHD_PID" 2>/dev/null; then
+        if ((!_SANDBOX_SIGNALLED)) && [[ -n $BERTHD_PID ]] && kill -0 "$BERTHD_PID" 2>/dev/null; then
                 local line name
                 while read -r name _; do
                         [[ -n $name ]] || continue
-                        timeout 10 busctl --system call org.berth1 "$(container_path "$name")" \
+                        timeout --foreground 10 busctl --system call org.berth1 "$(container_path "$name")" \
                                 org.berth1.Container Stop 'a{sv}' 0 >/dev/null 2>&1
                 done < <(busctl --system call --json=short org.berth1 /org/berth1 org.berth1.Manager \
                         ListContainers 'a{sv}' 0 2>/dev/null |
@@ -582,18 +595,19 @@ sandbox_cleanup() {
 for n,s,p in json.load(sys.stdin)["data"][0]:
     if s != "STOPPED": print(n)' 2>/dev/null)
         fi
-        # 2. Kill what we started, by pid.
+        # 2. Kill what we started, by pid (SIGTERM first unless they were killed above).
         local pid
-        for pid in "${SANDBOX_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-        wait_for -t 3 _all_exited "${SANDBOX_PIDS[@]}"
-        for pid in "${SANDBOX_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+        if ((!_SANDBOX_SIGNALLED)); then
+                for pid in "${SANDBOX_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+                wait_for -t 3 _all_exited "${SANDBOX_PIDS[@]}"
+                for pid in "${SANDBOX_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+        fi
         for pid in "${SANDBOX_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
         # 3. Container inits and monitors still alive: kill through our own cgroup bases, then anything
         #    else left in our private namespaces (only this test's processes live there).
         local cg
         for cg in $(our_cg_bases); do _kill_cgroup_tree "$cg"; done
-        local self=$BASHPID
-        for pid in $(_pids_in_our_namespaces "$self"); do kill -KILL "$pid" 2>/dev/null; done
+        for pid in $(_pids_in_our_namespaces "$BASHPID"); do kill -KILL "$pid" 2>/dev/null; done
         # 4. Unmount anything under the temp dir (deepest first) and delete it, never crossing into
         #    another file system.
         if [[ -n ${T:-} && -d $T ]]; then
