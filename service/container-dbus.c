@@ -90,8 +90,8 @@ void container_complete_operations(Container *c, OperationType type) {
         }
 }
 
-static int container_operation_new(Container *c, OperationType type, sd_bus_message *message,
-                                   Operation **ret, sd_bus_error *error) {
+int container_operation_new(Container *c, OperationType type, sd_bus_message *message, Operation **ret,
+                            sd_bus_error *error) {
         int r;
 
         r = operation_new(c, type, message, ret);
@@ -230,9 +230,8 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
         if (r == 0)
                 return 1; /* polkit is asked; we are called again with its answer */
 
-        if (container_is_starting(c))
+        if (container_is_starting(c)) {
                 /* A second Start while starting waits for the same outcome. */
-        {
                 r = container_operation_new(c, OPERATION_START, message, &o, error);
                 return r < 0 ? r : 1;
         }
@@ -272,20 +271,14 @@ static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *e
 
 /* ---- replies from the monitor ---- */
 
-/* Turn a monitor's error reply into ours. Returns 1 when it meant "the monitor went away". */
+/* Turn a monitor's error reply into ours. Returns 1 when it meant "the monitor went away". Unlike
+ * container_monitor_error(), the monitor's other errors pass unchanged (Stop and the console calls always
+ * did); only NoReply (connection closed or call timeout) is read the same way. */
 static int monitor_error_to_reply(Operation *o, const sd_bus_error *e, sd_bus_error *ret) {
         Container *c = o->container;
 
-        if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY)) {
-                /* sd-bus fails pending calls with NoReply "Connection terminated" when the monitor closes. */
-                if (!c->monitor || sd_bus_is_open(c->monitor) <= 0) {
-                        sd_bus_error_setf(ret, BERTH_ERROR_NOT_RUNNING, "Container '%s' stopped.", c->name);
-                        return 1;
-                }
-                sd_bus_error_setf(ret, BERTH_ERROR_TIMEOUT, "The monitor of container '%s' did not answer in time.",
-                                  c->name);
-                return 0;
-        }
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                return container_monitor_error(c, strna(sd_bus_message_get_member(o->message)), e, ret);
 
         if (sd_bus_error_get_errno(e) == ENODATA) {
                 sd_bus_error_setf(ret, BERTH_ERROR_NOT_SUPPORTED,
@@ -323,12 +316,6 @@ static int on_monitor_stop_reply(sd_bus_message *reply, void *userdata, sd_bus_e
          * Stop calls in flight are answered with success too. */
         container_complete_operations(c, OPERATION_STOP);
         container_detach_monitor(c);
-        return 0;
-}
-
-static int container_check_running(Container *c, sd_bus_error *error) {
-        if (!c->monitor || c->state == BERTH_STATE_STOPPED)
-                return sd_bus_error_setf(error, BERTH_ERROR_NOT_RUNNING, "Container '%s' is not running.", c->name);
         return 0;
 }
 
@@ -392,7 +379,7 @@ static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *er
                 r = container_operation_new(c, OPERATION_STOP, message, &o, error);
                 return r < 0 ? r : 1;
         }
-        r = container_check_running(c, error);
+        r = container_check_monitor(c, error);
         if (r < 0)
                 return r;
 
@@ -440,7 +427,8 @@ static int on_monitor_read_console_reply(sd_bus_message *reply, void *userdata, 
         if (r >= 0)
                 r = sd_bus_send(NULL, ours, NULL);
         if (r < 0)
-                r = sd_bus_reply_method_errnof(o->message, r, "Failed to send the console log: %m");
+                r = sd_bus_reply_method_errnof(o->message, r, "Failed to send the console log of '%s': %m",
+                                               o->container->name);
 
 finish:
         bus_reply_or_log(r);
@@ -466,10 +454,12 @@ static int on_monitor_clear_console_reply(sd_bus_message *reply, void *userdata,
 }
 
 /* The common start of ReadConsoleLog and ClearConsoleLog: polkit's yes for verb, a running container, then
- * the Operation. Returns 0 with *ret_operation set to go on, > 0 while polkit is still asking (the handler
- * returns it), < 0 with error set. */
+ * the Operation and the call of member to the monitor (see container_monitor_call_new()). Returns 0 with
+ * *ret_operation and *ret_call set to go on, > 0 while polkit is still asking (the handler returns it), < 0
+ * with error set. */
 static int console_operation_begin(Container *c, sd_bus_message *message, const char *verb, OperationType type,
-                                   Operation **ret_operation, sd_bus_error *error) {
+                                   const char *member, Operation **ret_operation, sd_bus_message **ret_call,
+                                   sd_bus_error *error) {
         int r;
 
         r = container_verify_polkit(c, message, "org.berth1.console", verb, error);
@@ -478,12 +468,11 @@ static int console_operation_begin(Container *c, sd_bus_message *message, const 
         if (r == 0)
                 return 1;
 
-        r = container_check_running(c, error);
+        r = container_check_monitor(c, error);
         if (r < 0)
                 return r;
 
-        r = container_operation_new(c, type, message, ret_operation, error);
-        return r < 0 ? r : 0;
+        return container_monitor_call_new(c, message, type, member, ret_operation, ret_call, error);
 }
 
 static int method_read_console_log(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -506,27 +495,24 @@ static int method_read_console_log(sd_bus_message *message, void *userdata, sd_b
         if (r < 0)
                 return r;
 
-        r = console_operation_begin(c, message, "read-console", OPERATION_READ_CONSOLE, &o, error);
+        r = console_operation_begin(c, message, "read-console", OPERATION_READ_CONSOLE, "ReadConsoleLog", &o,
+                                    &call, error);
         if (r != 0)
                 return r;
 
-        r = bus_new_monitor_call(c->monitor, "ReadConsoleLog", &call);
-        if (r >= 0)
-                r = sd_bus_message_append(call, "t", max_bytes);
+        r = sd_bus_message_append(call, "t", max_bytes);
         if (r >= 0)
                 r = bus_append_flag_options(call, "clear", clear, "consume", consume, NULL);
-        if (r >= 0)
-                r = sd_bus_call_async(c->monitor, &o->slot, call, on_monitor_read_console_reply, o,
-                                      CONSOLE_TIMEOUT_USEC);
         if (r < 0) {
                 operation_free(o);
-                return sd_bus_error_set_errnof(error, r, "Failed to ask the monitor of '%s' for its console: %m",
-                                               c->name);
+                return r;
         }
-        return 1;
+        r = container_monitor_call_send(o, call, CONSOLE_TIMEOUT_USEC, on_monitor_read_console_reply, error);
+        return r < 0 ? r : 1;
 }
 
 static int method_clear_console_log(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         Container *c = userdata;
         Operation *o;
         int r;
@@ -535,18 +521,18 @@ static int method_clear_console_log(sd_bus_message *message, void *userdata, sd_
         if (r < 0)
                 return r;
 
-        r = console_operation_begin(c, message, "clear-console", OPERATION_CLEAR_CONSOLE, &o, error);
+        r = console_operation_begin(c, message, "clear-console", OPERATION_CLEAR_CONSOLE, "ClearConsoleLog", &o,
+                                    &call, error);
         if (r != 0)
                 return r;
 
-        r = sd_bus_call_method_async(c->monitor, &o->slot, NULL, MONITOR_PATH, MONITOR_INTERFACE,
-                                     "ClearConsoleLog", on_monitor_clear_console_reply, o, "a{sv}", 0);
+        r = sd_bus_message_append(call, "a{sv}", 0);
         if (r < 0) {
                 operation_free(o);
-                return sd_bus_error_set_errnof(error, r, "Failed to ask the monitor of '%s' to clear its console: %m",
-                                               c->name);
+                return r;
         }
-        return 1;
+        r = container_monitor_call_send(o, call, CONSOLE_TIMEOUT_USEC, on_monitor_clear_console_reply, error);
+        return r < 0 ? r : 1;
 }
 
 /* ---- registration ---- */

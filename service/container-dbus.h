@@ -24,6 +24,10 @@ int container_verify_polkit(Container *c, sd_bus_message *message, const char *a
 int container_verify_polkit_details(Container *c, sd_bus_message *message, const char *action, const char *verb,
                                     const char *const *extra, sd_bus_error *error);
 
+/* operation_new() for a method handler: Busy (with a message) when too many requests are in flight. */
+int container_operation_new(Container *c, OperationType type, sd_bus_message *message, Operation **ret,
+                            sd_bus_error *error);
+
 /* Answer every pending request of that type with the error and drop it. */
 void container_fail_operations(Container *c, OperationType type, const char *error_name, const char *format, ...)
         _printf_(4, 5);

@@ -123,20 +123,21 @@ int container_monitor_call_new(Container *c, sd_bus_message *message, OperationT
         Operation *o;
         int r;
 
-        r = bus_new_monitor_call(c->monitor, member, &call);
-        if (r < 0)
-                return sd_bus_error_set_errnof(
-                        error, r, "Failed to build the %s call to the monitor of '%s': %m", member, c->name);
+        if (ret_call) {
+                r = bus_new_monitor_call(c->monitor, member, &call);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r,
+                                                       "Failed to build the %s call to the monitor of '%s': %m",
+                                                       member, c->name);
+        }
 
-        r = operation_new(c, type, message, &o);
-        if (r == -EBUSY)
-                return sd_bus_error_set(error, BERTH_ERROR_BUSY,
-                                        "Too many operations in flight, try again later.");
+        r = container_operation_new(c, type, message, &o, error);
         if (r < 0)
                 return r;
 
         *ret_operation = o;
-        *ret_call = TAKE_PTR(call);
+        if (ret_call)
+                *ret_call = TAKE_PTR(call);
         return 0;
 }
 
@@ -404,7 +405,6 @@ static int send_wait_call(Operation *o, sd_bus *bus) {
 
 static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationType type,
                               sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         bool shutdown = type == OPERATION_SHUTDOWN, force = false;
         const char *member = shutdown ? "Shutdown" : "Reboot";
         int32_t timeout;
@@ -423,7 +423,7 @@ static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationTy
                 return r;
 
         r = container_monitor_operation_begin(c, message, "org.berth1.manage", shutdown ? "shutdown" : "reboot",
-                                              NULL, type, member, &o, &call, error);
+                                              NULL, type, member, &o, NULL, error);
         if (r != 0)
                 return r;
         o->timeout = timeout;
@@ -432,8 +432,8 @@ static int reboot_or_shutdown(sd_bus_message *message, Container *c, OperationTy
         /* A waiting call keeps the monitor's request (and its re-sending of the signal) alive for as long as
          * its connection is open: give it a connection of its own, closed with the operation, so a caller
          * that leaves ends the request in the monitor too (lib/monitor/README.md, "Waiters"). A timeout-0
-         * call is answered at once and needs none. The call built by container_monitor_operation_begin()
-         * belongs to the shared connection, so send_wait_call() builds its own. */
+         * call is answered at once and needs none. send_wait_call() builds the call for the connection it
+         * goes on, so none is asked of container_monitor_operation_begin(). */
         if (timeout != 0)
                 o->monitor_bus = open_dedicated_connection(c);
 
@@ -523,7 +523,8 @@ static int on_monitor_open_console_reply(sd_bus_message *reply, void *userdata, 
         else {
                 r = sd_bus_reply_method_return(o->message, "h", fd);
                 if (r < 0)
-                        r = sd_bus_reply_method_errnof(o->message, r, "Failed to pass the console fd: %m");
+                        r = sd_bus_reply_method_errnof(o->message, r, "Failed to pass the console fd of '%s': %m",
+                                                       o->container->name);
         }
         bus_reply_or_log(r);
         operation_free(o);

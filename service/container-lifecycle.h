@@ -27,7 +27,8 @@ void container_lifecycle_monitor_gone(Container *c);
 int container_check_monitor(Container *c, sd_bus_error *error);
 
 /* Create the Operation for message and an empty method call of member to the monitor (the caller appends
- * the arguments). On failure nothing is left behind and error is set (Busy when too many are in flight). */
+ * the arguments; ret_call may be NULL for a caller that builds its own call, e.g. for another connection).
+ * On failure nothing is left behind and error is set (Busy when too many are in flight). */
 int container_monitor_call_new(Container *c, sd_bus_message *message, OperationType type, const char *member,
                                Operation **ret_operation, sd_bus_message **ret_call, sd_bus_error *error);
 /* The common start of a method the monitor carries out: a monitor to ask (container_check_monitor(), before

@@ -399,7 +399,9 @@ static int on_monitor_subscribe_reply(sd_bus_message *reply, void *userdata, sd_
                                                         "Container '%s' has too many seccomp subscribers.",
                                                         c->name));
         else if (r < 0)
-                bus_reply_or_log(sd_bus_reply_method_errnof(call->message, r, "Cannot subscribe: %m"));
+                bus_reply_or_log(sd_bus_reply_method_errnof(call->message, r,
+                                                            "Cannot subscribe to the seccomp notifications of "
+                                                            "'%s': %m", c->name));
         else {
                 log_info("%s subscribed to the seccomp notifications of '%s'.", sender, c->name);
                 bus_reply_or_log(sd_bus_reply_method_return(call->message, NULL));
@@ -487,7 +489,9 @@ static int on_monitor_notify_fd_reply(sd_bus_message *reply, void *userdata, sd_
         }
         r = sd_bus_message_read(reply, "h", &fd);
         if (r < 0)
-                bus_reply_or_log(sd_bus_reply_method_errnof(call->message, r, "Malformed reply from the monitor: %m"));
+                bus_reply_or_log(sd_bus_reply_method_errnof(call->message, r,
+                                                            "Malformed SeccompNotifyFd reply from the monitor of "
+                                                            "'%s': %m", call->container));
         else
                 bus_reply_or_log(sd_bus_reply_method_return(call->message, "h", fd)); /* sd-bus dups it */
         return 0;

@@ -320,7 +320,8 @@ static int method_create_container(sd_bus_message *message, void *userdata, sd_b
                                          "config has too many distinct host keys (at most %u)",
                                          BERTH_CONFIG_HOST_KEYS_MAX);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to scan the configuration: %m");
+                return sd_bus_error_set_errnof(error, r, "Failed to scan the configuration of '%s': %m",
+                                               name);
 
         {
                 const char *details[] = { "container", name, "verb", "create", NULL };

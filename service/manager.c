@@ -68,20 +68,22 @@ static bool stat_same(const struct stat *a, const struct stat *b) {
 bool container_load_console_buffer_size(Container *c) {
         _cleanup_(berth_config_freep) BerthConfig *config = NULL;
         _cleanup_(berth_config_diag_done) BerthConfigDiag diag = {};
-        _cleanup_free_ char *path = NULL;
+        const char *path = c->config_path;
         uint64_t old = c->console_buffer_size;
         struct stat st;
         int r;
 
-        /* Only a parse of the stored definition: no peer is asked, so this never blocks on a monitor. */
-        if (asprintf(&path, "%s/%s/config", berth_get_containers_dir(c->manager->berth), c->name) < 0) {
-                log_oom();
-                return false;
+        /* Only a parse of the stored definition: no peer is asked, so this never blocks on a monitor. The
+         * definition is replaced atomically (rename): a new inode or mtime means a new text. */
+        if (stat(path, &st) < 0) {
+                /* Gone (undefined behind our back) or unreadable: nothing to parse, and no warning on every
+                 * property read until it is back. */
+                log_debug_errno(errno, "Cannot stat %s, reporting no console buffer: %m", path);
+                c->config_stat = (struct stat) {};
+                c->console_buffer_size = 0;
+                return old != 0;
         }
-        /* The definition is replaced atomically (rename): a new inode or mtime means a new text. */
-        if (stat(path, &st) < 0)
-                st = (struct stat) {};
-        else if (c->config_stat.st_ino != 0 && stat_same(&st, &c->config_stat))
+        if (c->config_stat.st_ino != 0 && stat_same(&st, &c->config_stat))
                 return false;
 
         r = berth_config_new(&config);
@@ -117,6 +119,12 @@ int manager_add_container(Manager *m, const char *name, Container **ret) {
                 free(c->name);
                 free(c);
                 return r;
+        }
+        if (asprintf(&c->config_path, "%s/%s/config", berth_get_containers_dir(m->berth), name) < 0) {
+                free(c->path);
+                free(c->name);
+                free(c);
+                return -ENOMEM;
         }
 
         r = berth_container_get_owner(m->berth, name, &c->owner);
@@ -170,6 +178,7 @@ void container_free(Container *c) {
                 c->next->prev = c->prev;
         m->n_containers--;
 
+        free(c->config_path);
         free(c->path);
         free(c->name);
         free(c);

@@ -66,6 +66,7 @@ struct Container {
         Manager *manager;
         char *name;
         char *path; /* D-Bus object path */
+        char *config_path; /* the stored definition, <containers dir>/<name>/config */
         uid_t owner;
         berth_state state;
         pid_t init_pid;
