@@ -300,8 +300,8 @@ int berth_container_define(berth *b, const char *name, const char *config_text, 
         return 0;
 }
 
-/* Someone holds the run-dir lock: a monitor is starting or running. */
-static bool container_lock_held(berth *b, const char *name) {
+/* Someone holds the run-dir lock: a monitor is starting, running or still tearing down. */
+bool berth_container_lock_held(berth *b, const char *name) {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -EBADF;
 
@@ -329,7 +329,7 @@ int berth_container_undefine(berth *b, const char *name) {
         r = berth_container_get_state(b, name, &state, NULL);
         if (r >= 0 && state != BERTH_STATE_STOPPED)
                 return -EBUSY;
-        if (container_lock_held(b, name))
+        if (berth_container_lock_held(b, name))
                 return -EBUSY;
 
         r = container_file(b, name, NULL, &dir);

@@ -372,8 +372,12 @@ int berth_container_get_state(berth *b, const char *name, berth_state *ret_state
         int r;
 
         r = get_info(b, name, &state, &pid, &size);
-        if (r < 0 && r != -ENOTCONN) /* no monitor: STOPPED */
+        if (r < 0 && r != -ENOTCONN)
                 return r;
+        /* No monitor answers. It may still be tearing down (socket gone, cgroups not yet): that is
+         * STOPPING until it lets go of the lock, so STOPPED really means "nothing left, startable". */
+        if (r == -ENOTCONN)
+                state = berth_container_lock_held(b, name) ? BERTH_STATE_STOPPING : BERTH_STATE_STOPPED;
         if (ret_state)
                 *ret_state = state;
         if (ret_init_pid)

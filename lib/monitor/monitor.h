@@ -159,3 +159,6 @@ int monitor_client_call(berth *b, const char *name, const char *member, uint64_t
 int monitor_client_callv(berth *b, const char *name, const char *member, uint64_t timeout_usec,
                          sd_bus **ret_bus, sd_bus_message **ret_reply, char **ret_error, const char *types,
                          va_list ap);
+
+/* lib/berth.c: a monitor holds $RUNDIR/<name>/lock (also while it removes cgroups after its socket). */
+bool berth_container_lock_held(berth *b, const char *name);
