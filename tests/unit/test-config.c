@@ -680,6 +680,14 @@ static void test_host_keys(void) {
         _cleanup_strv_free_ char **none = NULL;
         TAP_EQ_INT(berth_config_text_host_keys("lxc.uts.name = x\n", &none), 0, "no host keys");
         TAP_OK(none && !none[0], "empty list");
+
+        /* The scan reads keys exactly as the loader does: a CR before '=' (which the loader strips) must
+         * not hide a host key from the configure-host check. */
+        _cleanup_strv_free_ char **cr = NULL;
+        TAP_EQ_INT(berth_config_text_host_keys("lxc.include\r = /x\nlxc.hook.pre-start\t\r= /y\n", &cr), 0,
+                   "text_host_keys with CR before '='");
+        _cleanup_free_ char *cr_joined = strv_join(cr, ",");
+        TAP_EQ_STR(cr_joined, "lxc.include,lxc.hook.pre-start", "keys with a trailing CR are still host keys");
 }
 
 static void test_includes(void) {
